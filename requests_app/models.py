@@ -1,0 +1,538 @@
+"""The domain of a government-data-requests desk.
+
+Every rule a reviewer relies on is enforced twice: as a named database constraint (so a bulk
+``update()`` or a raw import cannot corrupt the register) and in ``clean()`` (so forms and services
+show a message a reviewer understands). Keep the two in step: the tests exercise both.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django_countries.fields import CountryField
+from simple_history.models import HistoricalRecords
+
+from .periods import Period, validate_period_label
+
+
+def choices_check(field: str, choices: type[models.TextChoices], *, blank: bool = False) -> Q:
+    """``field`` holds one of the choice values (or is blank when allowed)."""
+    values = list(choices.values) + ([""] if blank else [])
+    return Q(**{f"{field}__in": values})
+
+
+class AuthorityKind(models.TextChoices):
+    POLICE = "police", "Police"
+    PROSECUTOR = "prosecutor", "Prosecutor"
+    COURT = "court", "Court"
+    INTELLIGENCE = "intelligence", "Intelligence service"
+    REGULATOR = "regulator", "Regulator"
+    OTHER = "other", "Other"
+
+
+class Authority(models.Model):
+    """A requesting body: a police force, a prosecutor's office, a court, an agency."""
+
+    Kind = AuthorityKind
+
+    name = models.CharField(max_length=200)
+    country = CountryField(help_text="ISO 3166-1 alpha-2 country of the authority.")
+    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.OTHER)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name_plural = "authorities"
+        ordering = ["country", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["name", "country"], name="authority_unique_name_country"),
+            models.CheckConstraint(
+                condition=choices_check("kind", AuthorityKind), name="authority_kind_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.country.code})"
+
+
+class RequestType(models.TextChoices):
+    LEGAL_PROCESS = "legal_process", "Legal process"
+    EMERGENCY = "emergency", "Emergency disclosure"
+    PRESERVATION = "preservation", "Preservation"
+
+
+class LegalProcess(models.TextChoices):
+    SUBPOENA = "subpoena", "Subpoena"
+    SEARCH_WARRANT = "search_warrant", "Search warrant"
+    COURT_ORDER = "court_order", "Court order"
+    WIRETAP = "wiretap", "Wiretap order"
+    PEN_REGISTER = "pen_register", "Pen register / trap and trace"
+    MLAT = "mlat", "MLAT request"
+    OTHER = "other", "Other legal process"
+
+
+class RequestStatus(models.TextChoices):
+    RECEIVED = "received", "Received"
+    IN_REVIEW = "in_review", "In review"
+    ON_HOLD = "on_hold", "On hold"
+    COMPLETED = "completed", "Completed"
+    WITHDRAWN = "withdrawn", "Withdrawn"
+
+
+class Outcome(models.TextChoices):
+    ALL_DATA = "all_data", "All data produced"
+    SOME_DATA = "some_data", "Some data produced"
+    NO_DATA = "no_data", "No data found"
+    REJECTED = "rejected", "Rejected"
+
+
+class Disclosure(models.TextChoices):
+    CONTENT = "content", "Content"
+    NON_CONTENT = "non_content", "Non-content"
+
+
+class OutcomeReason(models.TextChoices):
+    LEGALLY_INSUFFICIENT = "legally_insufficient", "Legally insufficient"
+    OVERBROAD = "overbroad", "Overbroad"
+    JURISDICTION_PAUSED = "jurisdiction_paused", "Jurisdiction paused"
+    HUMAN_RIGHTS = "human_rights", "Human-rights concern"
+    UNVERIFIED_EMERGENCY = "unverified_emergency", "Unverified emergency"
+    NO_ACCOUNT = "no_account", "No matching account"
+    OTHER = "other", "Other"
+
+
+class PauseException(models.TextChoices):
+    THREAT_TO_LIFE = "threat_to_life", "Imminent threat to life or serious injury"
+    CHILD_SAFETY = "child_safety", "Child safety"
+    OTHER = "other", "Other exception approved by counsel"
+
+
+class UserNotification(models.TextChoices):
+    NOTIFIED = "notified", "Notified"
+    DELAYED = "delayed", "Delayed by order"
+    NOT_NOTIFIED = "not_notified", "Not notified"
+
+
+class DataRequest(models.Model):
+    """One request for user data, from intake to decision."""
+
+    # Choices live at module level (Meta constraints need them); aliased here for callers.
+    RequestType = RequestType
+    LegalProcess = LegalProcess
+    Status = RequestStatus
+    Outcome = Outcome
+    Disclosure = Disclosure
+    OutcomeReason = OutcomeReason
+    PauseException = PauseException
+    UserNotification = UserNotification
+
+    OPEN_STATUSES = (Status.RECEIVED, Status.IN_REVIEW, Status.ON_HOLD)
+    PRODUCED_OUTCOMES = (Outcome.ALL_DATA, Outcome.SOME_DATA)
+
+    reference = models.CharField(max_length=64, unique=True, help_text="Unique case id.")
+    country = CountryField(help_text="ISO 3166-1 alpha-2 country of the requesting authority.")
+    authority = models.ForeignKey(
+        Authority, on_delete=models.PROTECT, null=True, blank=True, related_name="requests"
+    )
+    request_type = models.CharField(max_length=20, choices=RequestType.choices)
+    legal_process = models.CharField(
+        max_length=20, choices=LegalProcess.choices, blank=True, help_text="Kind of legal process."
+    )
+    product = models.CharField(max_length=100, blank=True)
+    accounts_specified = models.PositiveIntegerField(
+        default=1, help_text="Accounts named in the request (at least 1)."
+    )
+    received_on = models.DateField(help_text="Decides the report period the request counts in.")
+    acknowledged_on = models.DateField(null=True, blank=True)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.RECEIVED)
+    outcome = models.CharField(
+        max_length=20, choices=Outcome.choices, blank=True, help_text="Required once completed."
+    )
+    disclosure = models.CharField(max_length=20, choices=Disclosure.choices, blank=True)
+    outcome_reason = models.CharField(max_length=30, choices=OutcomeReason.choices, blank=True)
+    pause_exception = models.CharField(
+        max_length=20,
+        choices=PauseException.choices,
+        blank=True,
+        help_text="Why data was produced while a pause was in force for this jurisdiction.",
+    )
+    user_notification = models.CharField(max_length=20, choices=UserNotification.choices, blank=True)
+    notification_delayed_until = models.DateField(null=True, blank=True)
+    decided_on = models.DateField(null=True, blank=True)
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="assigned_requests",
+    )
+    held_by = models.ForeignKey(
+        "PauseDecision",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="held_requests",
+        help_text="The pause decision that holds this request, while it is on hold.",
+    )
+    internal_notes = models.TextField(blank=True, help_text="Never published.")
+    # Optimistic concurrency: every save through the services bumps it; a save that started
+    # from an older version is refused instead of overwriting a colleague's work.
+    version = models.PositiveIntegerField(default=1, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    history = HistoricalRecords(excluded_fields=["version", "updated_at"])
+
+    class Meta:
+        ordering = ["-received_on", "reference"]
+        indexes = [
+            models.Index(fields=["country", "received_on"], name="request_country_received_idx"),
+            models.Index(fields=["received_on", "request_type"], name="request_received_type_idx"),
+            models.Index(fields=["status", "received_on"], name="request_status_received_idx"),
+            models.Index(fields=["request_type"], name="request_type_idx"),
+            models.Index(fields=["assignee", "status"], name="request_assignee_status_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=choices_check("request_type", RequestType), name="request_type_valid"
+            ),
+            models.CheckConstraint(
+                condition=choices_check("legal_process", LegalProcess, blank=True),
+                name="request_legal_process_valid",
+            ),
+            models.CheckConstraint(
+                condition=choices_check("status", RequestStatus), name="request_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=choices_check("outcome", Outcome, blank=True), name="request_outcome_valid"
+            ),
+            models.CheckConstraint(
+                condition=choices_check("disclosure", Disclosure, blank=True),
+                name="request_disclosure_valid",
+            ),
+            models.CheckConstraint(
+                condition=choices_check("outcome_reason", OutcomeReason, blank=True),
+                name="request_outcome_reason_valid",
+            ),
+            models.CheckConstraint(
+                condition=choices_check("pause_exception", PauseException, blank=True),
+                name="request_pause_exception_valid",
+            ),
+            models.CheckConstraint(
+                condition=choices_check("user_notification", UserNotification, blank=True),
+                name="request_user_notification_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(accounts_specified__gte=1), name="request_accounts_specified_gte_1"
+            ),
+            models.CheckConstraint(
+                condition=Q(decided_on__isnull=True) | Q(decided_on__gte=models.F("received_on")),
+                name="request_decided_not_before_received",
+            ),
+            models.CheckConstraint(
+                condition=Q(acknowledged_on__isnull=True) | Q(acknowledged_on__gte=models.F("received_on")),
+                name="request_acknowledged_not_before_received",
+            ),
+            # Outcome and decision date exist exactly when the request is completed.
+            models.CheckConstraint(
+                condition=(Q(status="completed") & ~Q(outcome="") & Q(decided_on__isnull=False))
+                | (~Q(status="completed") & Q(outcome="")),
+                name="request_outcome_iff_completed",
+            ),
+            models.CheckConstraint(
+                condition=Q(held_by__isnull=True) | Q(status="on_hold"),
+                name="request_held_by_only_on_hold",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.reference
+
+    @property
+    def period(self) -> Period:
+        return Period.containing(self.received_on)
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in self.OPEN_STATUSES
+
+    @property
+    def data_produced(self) -> bool:
+        return self.outcome in self.PRODUCED_OUTCOMES
+
+    def clean(self):
+        errors: dict[str, list[str]] = {}
+
+        def add(field: str, message: str) -> None:
+            errors.setdefault(field, []).append(message)
+
+        if self.accounts_specified is not None and self.accounts_specified < 1:
+            add("accounts_specified", "A request names at least one account.")
+        if self.received_on and self.decided_on and self.decided_on < self.received_on:
+            add(
+                "decided_on",
+                f"The decision date ({self.decided_on}) cannot be before the request was "
+                f"received ({self.received_on}).",
+            )
+        if self.received_on and self.acknowledged_on and self.acknowledged_on < self.received_on:
+            add("acknowledged_on", "A request cannot be acknowledged before it was received.")
+        if self.status == self.Status.COMPLETED:
+            if not self.outcome:
+                add("outcome", "A completed request needs an outcome.")
+            if not self.decided_on:
+                add("decided_on", "A completed request needs a decision date.")
+        elif self.outcome:
+            add(
+                "outcome",
+                f"Only a completed request has an outcome; this one is "
+                f"'{self.get_status_display()}'. Clear the outcome or complete the request.",
+            )
+        if self.held_by_id and self.status != self.Status.ON_HOLD:
+            add("held_by", "Only a request on hold can be held by a pause decision.")
+        if self.request_type and self.request_type != self.RequestType.LEGAL_PROCESS and self.legal_process:
+            add("legal_process", "The legal-process detail only applies to legal-process requests.")
+        if self.user_notification == self.UserNotification.DELAYED and not self.notification_delayed_until:
+            add("notification_delayed_until", "Give the date until which notification is delayed.")
+        if errors:
+            raise ValidationError(errors)
+
+
+class PauseDecisionQuerySet(models.QuerySet):
+    def published(self):
+        return self.filter(is_published=True)
+
+    def in_force_on(self, day: datetime.date):
+        """Decisions that hold or redirect requests on ``day``."""
+        return self.filter(status__in=PauseDecision.HOLDING_STATUSES, effective_from__lte=day).filter(
+            Q(ended_on__isnull=True) | Q(ended_on__gte=day)
+        )
+
+
+class PauseStatus(models.TextChoices):
+    ASSESSING = "assessing", "Assessing"
+    PAUSED = "paused", "Paused"
+    REDIRECTED = "redirected", "Redirected (e.g. only via MLAT)"
+    LIFTED = "lifted", "Lifted"
+
+
+class PauseDecision(models.Model):
+    """A register entry: a decision about all requests from one jurisdiction."""
+
+    Status = PauseStatus
+
+    HOLDING_STATUSES = (Status.PAUSED, Status.REDIRECTED)
+
+    country = CountryField()
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.ASSESSING)
+    covers_legal_process = models.BooleanField(
+        default=True, help_text="The decision applies to legal-process requests."
+    )
+    covers_emergency = models.BooleanField(
+        default=False, help_text="The decision applies to emergency disclosure requests."
+    )
+    covers_preservation = models.BooleanField(
+        default=False, help_text="The decision applies to preservation requests."
+    )
+    holds_pending = models.BooleanField(
+        default=True, help_text="Requests already open when the decision takes effect are held too."
+    )
+    effective_from = models.DateField()
+    ended_on = models.DateField(null=True, blank=True, help_text="Blank while the decision is open.")
+    trigger = models.TextField(blank=True, help_text="The event that prompted the decision.")
+    public_statement = models.TextField(blank=True)
+    statement_url = models.URLField(blank=True)
+    internal_rationale = models.TextField(blank=True, help_text="Never published.")
+    exceptions_policy = models.TextField(
+        blank=True, help_text="Public description of when data may still be produced."
+    )
+    allowed_exceptions = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="Pause-exception reasons under which data may still be produced.",
+    )
+    next_review_on = models.DateField(null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="pause_decisions",
+    )
+    is_published = models.BooleanField(default=False, help_text="Visible on the public register.")
+    published_at = models.DateTimeField(null=True, blank=True)
+    version = models.PositiveIntegerField(default=1, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    history = HistoricalRecords(excluded_fields=["version", "updated_at"])
+
+    objects = PauseDecisionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-effective_from", "country"]
+        indexes = [
+            models.Index(fields=["country", "effective_from"], name="pause_country_effective_idx"),
+            models.Index(fields=["is_published", "status"], name="pause_published_status_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=choices_check("status", PauseStatus), name="pause_status_valid"),
+            models.CheckConstraint(
+                condition=Q(ended_on__isnull=True) | Q(ended_on__gte=models.F("effective_from")),
+                name="pause_ended_not_before_effective",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="lifted") | Q(ended_on__isnull=False),
+                name="pause_lifted_has_end_date",
+            ),
+            models.CheckConstraint(
+                condition=Q(covers_legal_process=True)
+                | Q(covers_emergency=True)
+                | Q(covers_preservation=True),
+                name="pause_covers_some_request_type",
+            ),
+            models.UniqueConstraint(
+                fields=["country"],
+                condition=Q(ended_on__isnull=True),
+                name="pause_one_open_per_country",
+                violation_error_message="This country already has an open pause decision; "
+                "end or lift it before recording a new one.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.country.name}: {self.get_status_display()} from {self.effective_from}"
+
+    @property
+    def covered_request_types(self) -> list[str]:
+        types = DataRequest.RequestType
+        flags = [
+            (types.LEGAL_PROCESS, self.covers_legal_process),
+            (types.EMERGENCY, self.covers_emergency),
+            (types.PRESERVATION, self.covers_preservation),
+        ]
+        return [value for value, covered in flags if covered]
+
+    def covers(self, request_type: str) -> bool:
+        return request_type in self.covered_request_types
+
+    @property
+    def holds_requests(self) -> bool:
+        return self.status in self.HOLDING_STATUSES
+
+    def in_force_on(self, day: datetime.date) -> bool:
+        return (
+            self.holds_requests
+            and self.effective_from <= day
+            and (self.ended_on is None or day <= self.ended_on)
+        )
+
+    def clean(self):
+        errors: dict[str, list[str]] = {}
+        if self.effective_from and self.ended_on and self.ended_on < self.effective_from:
+            errors["ended_on"] = [
+                f"The end date ({self.ended_on}) cannot be before the decision took effect "
+                f"({self.effective_from})."
+            ]
+        if self.status == self.Status.LIFTED and not self.ended_on:
+            errors.setdefault("ended_on", []).append("A lifted decision needs the date it ended.")
+        if not (self.covers_legal_process or self.covers_emergency or self.covers_preservation):
+            errors["covers_legal_process"] = ["A decision must cover at least one request type."]
+        valid = set(DataRequest.PauseException.values)
+        if not isinstance(self.allowed_exceptions, list) or not set(self.allowed_exceptions) <= valid:
+            errors["allowed_exceptions"] = [
+                f"Allowed exceptions must be a list drawn from: {', '.join(sorted(valid))}."
+            ]
+        if errors:
+            raise ValidationError(errors)
+
+
+class PublicationSource(models.TextChoices):
+    COMPUTED = "computed", "Computed from request records"
+    IMPORTED = "imported", "Imported historical figures"
+
+
+class Publication(models.Model):
+    """An immutable snapshot of one period's published figures (version N of that period)."""
+
+    Source = PublicationSource
+
+    period = models.CharField(max_length=7, validators=[validate_period_label], help_text="e.g. 2020-H2")
+    version = models.PositiveIntegerField()
+    source = models.CharField(max_length=20, choices=Source.choices, default=Source.COMPUTED)
+    published_at = models.DateTimeField()
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    note = models.TextField(blank=True, help_text="Public changelog note, e.g. why it was revised.")
+
+    class Meta:
+        ordering = ["-period", "-version"]
+        indexes = [models.Index(fields=["period", "-version"], name="publication_period_version_idx")]
+        constraints = [
+            models.UniqueConstraint(fields=["period", "version"], name="publication_unique_period_version"),
+            models.CheckConstraint(condition=Q(version__gte=1), name="publication_version_gte_1"),
+            models.CheckConstraint(
+                condition=choices_check("source", PublicationSource), name="publication_source_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(period__regex=r"^[0-9]{4}-H[12]$"), name="publication_period_label_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.period} v{self.version}"
+
+    @property
+    def period_obj(self) -> Period:
+        return Period.parse(self.period)
+
+
+class FigureRow(models.Model):
+    """Published figures for one (country, request type) in one publication."""
+
+    publication = models.ForeignKey(Publication, on_delete=models.CASCADE, related_name="rows")
+    country = CountryField()
+    request_type = models.CharField(max_length=20, choices=DataRequest.RequestType.choices)
+    requests = models.PositiveIntegerField()
+    accounts_specified = models.PositiveIntegerField()
+    requests_with_data_produced = models.PositiveIntegerField()
+    requests_received_during_pause = models.PositiveIntegerField(default=0)
+    requests_produced_under_pause_exception = models.PositiveIntegerField(default=0)
+    median_days_to_decision = models.DecimalField(max_digits=8, decimal_places=1, null=True, blank=True)
+
+    class Meta:
+        ordering = ["country", "request_type"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["publication", "country", "request_type"], name="figure_unique_per_publication"
+            ),
+            models.CheckConstraint(
+                condition=choices_check("request_type", DataRequest.RequestType),
+                name="figure_request_type_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(requests_with_data_produced__lte=models.F("requests")),
+                name="figure_produced_lte_requests",
+            ),
+            models.CheckConstraint(
+                condition=Q(requests_received_during_pause__lte=models.F("requests")),
+                name="figure_during_pause_lte_requests",
+            ),
+            models.CheckConstraint(
+                condition=Q(
+                    requests_produced_under_pause_exception__lte=models.F("requests_with_data_produced")
+                ),
+                name="figure_exception_lte_produced",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.publication} {self.country.code} {self.request_type}"
+
+    @property
+    def percent_with_data_produced(self):
+        """One decimal, computed from counts; None for preservation (nothing is produced)."""
+        if self.request_type == DataRequest.RequestType.PRESERVATION or not self.requests:
+            return None
+        return round(100 * self.requests_with_data_produced / self.requests, 1)

@@ -1,0 +1,77 @@
+import datetime
+
+import pytest
+from django.core.management import call_command
+
+from requests_app.models import Authority, DataRequest, PauseDecision
+
+pytestmark = pytest.mark.django_db
+
+PAUSE_START = datetime.date(2020, 7, 6)
+
+
+def counts():
+    return (DataRequest.objects.count(), Authority.objects.count(), PauseDecision.objects.count())
+
+
+def produced_share(queryset):
+    completed = queryset.filter(status=DataRequest.Status.COMPLETED)
+    produced = completed.filter(outcome__in=DataRequest.PRODUCED_OUTCOMES).count()
+    return produced / completed.count()
+
+
+def test_seed_demo_is_idempotent_and_tells_the_hong_kong_story(capsys):
+    call_command("seed_demo", scale=0.2)
+    first = counts()
+    call_command("seed_demo", scale=0.2)
+    assert counts() == first
+    assert "0 new requests" in capsys.readouterr().out
+
+    # Several years, dozens of countries, every request type and outcome.
+    received = DataRequest.objects.order_by("received_on").values_list("received_on", flat=True)
+    assert (received.last() - received.first()).days > 5 * 365
+    assert DataRequest.objects.values("country").distinct().count() >= 40
+    assert set(DataRequest.objects.values_list("request_type", flat=True).distinct()) == set(
+        DataRequest.RequestType.values
+    )
+    assert set(DataRequest.objects.exclude(outcome="").values_list("outcome", flat=True).distinct()) == set(
+        DataRequest.Outcome.values
+    )
+    assert DataRequest.objects.filter(status__in=DataRequest.OPEN_STATUSES).exists()
+    per_country = {c: DataRequest.objects.filter(country=c).count() for c in ["US", "IN", "DE", "FR", "HK"]}
+    assert min(per_country["US"], per_country["IN"], per_country["DE"], per_country["FR"]) > 5 * per_country["HK"]
+
+    pause = PauseDecision.objects.get(country="HK", ended_on__isnull=True)
+    assert pause.status == PauseDecision.Status.PAUSED
+    assert pause.effective_from == PAUSE_START
+    assert pause.covered_request_types == [DataRequest.RequestType.LEGAL_PROCESS]
+    assert pause.holds_pending and pause.is_published
+    assert pause.allowed_exceptions == [DataRequest.PauseException.THREAT_TO_LIFE]
+    assert pause.history.count() == 2  # assessing, then paused
+
+    hk_legal = DataRequest.objects.filter(country="HK", request_type=DataRequest.RequestType.LEGAL_PROCESS)
+    before = produced_share(hk_legal.filter(received_on__lt=PAUSE_START))
+    after = produced_share(hk_legal.filter(received_on__gte=PAUSE_START))
+    assert before > 0.25
+    assert after < 0.05
+    hk_emergencies = DataRequest.objects.filter(
+        country="HK", request_type=DataRequest.RequestType.EMERGENCY, received_on__gte=PAUSE_START
+    )
+    assert produced_share(hk_emergencies) > 0.5
+    assert DataRequest.objects.filter(country="HK", status=DataRequest.Status.ON_HOLD, held_by=pause).exists()
+
+
+def test_seed_demo_with_admin_prints_the_password(capsys, client):
+    call_command("seed_demo", scale=0.02, with_admin=True)
+    out = capsys.readouterr().out
+    password = out.split("Superuser 'admin' password: ")[1].strip()
+    assert client.login(username="admin", password=password)
+    assert client.get("/admin/").status_code == 200
+
+
+def test_seed_demo_if_empty_leaves_a_loaded_database_alone(capsys):
+    call_command("seed_demo", scale=0.02)
+    before = counts()
+    call_command("seed_demo", scale=0.5, if_empty=True)
+    assert counts() == before
+    assert "demo not loaded" in capsys.readouterr().out

@@ -1,0 +1,11 @@
+from django.contrib import admin
+from django.urls import include, path
+
+admin.site.site_header = "Transparency — requests desk"
+admin.site.site_title = "Transparency desk"
+admin.site.index_title = "Government data requests"
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("", include("requests_app.urls")),
+]

@@ -38,3 +38,10 @@ test: lint
 
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles .pytest_cache
+
+## Benchmarks (not tests): each prints its figures next to a baseline measured in the same run.
+BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/transparency_bench
+bench: install-dev
+	@for script in bench/bench_*.py; do \
+		echo "== $$script"; DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) $$script || exit 1; \
+	done

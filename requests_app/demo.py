@@ -15,9 +15,11 @@ from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.utils import timezone
 
-from .models import Authority, DataRequest, PauseDecision
+from .models import Authority, DataRequest, PauseDecision, Publication
 from .periods import Period, periods_between
+from .services import period_publish
 
 FIRST_PERIOD = Period(2019, 1)
 # The demo's "today": fixed so that the data set is the same whichever day it is loaded.
@@ -106,6 +108,7 @@ class DemoSummary:
     authorities: int
     requests_created: int
     pauses: int
+    periods_published: int = 0
 
 
 def _rng_for(*parts) -> random.Random:
@@ -315,8 +318,25 @@ def seed_demo(*, scale: float = 1.0) -> DemoSummary:
             )
     before = DataRequest.objects.count()
     DataRequest.objects.bulk_create(batch, batch_size=2000, ignore_conflicts=True)
+    published = _publish_ended_periods(periods, publisher=reviewers[-1])
     return DemoSummary(
         authorities=Authority.objects.count(),
         requests_created=DataRequest.objects.count() - before,
         pauses=PauseDecision.objects.count(),
+        periods_published=published,
     )
+
+
+# --- Publishing: every demo period that has ended gets its first publication ----------------
+
+
+def _publish_ended_periods(periods: list[Period], *, publisher) -> int:
+    """Publish (version 1) each ended demo period not yet published, so the public report has data."""
+    today = min(DEMO_TODAY, timezone.localdate())
+    already = set(Publication.objects.values_list("period", flat=True))
+    published = 0
+    for period in periods:
+        if period.has_ended(today) and period.label not in already:
+            period_publish(period=period, by=publisher, today=today)
+            published += 1
+    return published

@@ -8,6 +8,7 @@ show a message a reviewer understands). Keep the two in step: the tests exercise
 from __future__ import annotations
 
 import datetime
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -371,6 +372,7 @@ class PauseDecision(models.Model):
 
     class Meta:
         ordering = ["-effective_from", "country"]
+        permissions = [("publish_pausedecision", "Can publish or withdraw a pause decision")]
         indexes = [
             models.Index(fields=["country", "effective_from"], name="pause_country_effective_idx"),
             models.Index(fields=["is_published", "status"], name="pause_published_status_idx"),
@@ -468,6 +470,7 @@ class Publication(models.Model):
 
     class Meta:
         ordering = ["-period", "-version"]
+        permissions = [("publish_period", "Can publish a report period")]
         indexes = [models.Index(fields=["period", "-version"], name="publication_period_version_idx")]
         constraints = [
             models.UniqueConstraint(fields=["period", "version"], name="publication_unique_period_version"),
@@ -497,8 +500,9 @@ class FigureRow(models.Model):
     requests = models.PositiveIntegerField()
     accounts_specified = models.PositiveIntegerField()
     requests_with_data_produced = models.PositiveIntegerField()
-    requests_received_during_pause = models.PositiveIntegerField(default=0)
-    requests_produced_under_pause_exception = models.PositiveIntegerField(default=0)
+    # NULL = not known: figures imported from reports published before the pause register existed.
+    requests_received_during_pause = models.PositiveIntegerField(default=0, null=True, blank=True)
+    requests_produced_under_pause_exception = models.PositiveIntegerField(default=0, null=True, blank=True)
     median_days_to_decision = models.DecimalField(max_digits=8, decimal_places=1, null=True, blank=True)
 
     class Meta:
@@ -531,8 +535,10 @@ class FigureRow(models.Model):
         return f"{self.publication} {self.country.code} {self.request_type}"
 
     @property
-    def percent_with_data_produced(self):
-        """One decimal, computed from counts; None for preservation (nothing is produced)."""
+    def percent_with_data_produced(self) -> Decimal | None:
+        """One decimal, rounded half up, computed from counts; None for preservation (nothing is
+        produced) and for a row without requests."""
         if self.request_type == DataRequest.RequestType.PRESERVATION or not self.requests:
             return None
-        return round(100 * self.requests_with_data_produced / self.requests, 1)
+        share = Decimal(100 * self.requests_with_data_produced) / Decimal(self.requests)
+        return share.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)

@@ -35,7 +35,8 @@ class Command(BaseCommand):
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo loaded: {summary.requests_created} new requests, "
-                f"{summary.authorities} authorities, {summary.pauses} pause decisions."
+                f"{summary.authorities} authorities, {summary.pauses} pause decisions, "
+                f"{summary.periods_published} periods published."
             )
         )
         if with_admin:

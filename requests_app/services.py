@@ -228,12 +228,10 @@ def figures_import(
     publications = []
     for period in sorted(by_period):
         _require_ended(period, None)
-        publication = _publication_create(
-            period=period,
-            source=Publication.Source.IMPORTED,
-            by=by,
-            note=note or "Figures imported from the report published before this system.",
-        )
+        first_version = not Publication.objects.filter(period=period.label).exists()
+        if first_version and not note.strip():
+            note = "Figures imported from the report published before this system."
+        publication = _publication_create(period=period, source=Publication.Source.IMPORTED, by=by, note=note)
         FigureRow.objects.bulk_create(
             FigureRow(
                 publication=publication,
@@ -264,8 +262,7 @@ def _pause_set_published(
         )
     decision.is_published = published
     if published:
-        # "Last made public at". It is kept when the decision is withdrawn, so that the register's
-        # Last-Modified moves forward on a withdrawal too (see selectors.pause_register_state).
+        # "Last made public at"; kept when the decision is withdrawn.
         decision.published_at = timezone.now()
     decision.version += 1
     decision._history_user = by if by is not None and by.is_authenticated else None

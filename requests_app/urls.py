@@ -6,4 +6,10 @@ app_name = "public"
 
 urlpatterns = [
     path("", views.overview, name="overview"),
+    # --- open data (/data/) ---
+    path("data/", views.data_index, name="data"),
+    path("data/requests.csv", views.requests_data, {"fmt": "csv"}, name="requests-csv"),
+    path("data/requests.json", views.requests_data, {"fmt": "json"}, name="requests-json"),
+    path("data/pauses.csv", views.pauses_data, {"fmt": "csv"}, name="pauses-csv"),
+    path("data/pauses.json", views.pauses_data, {"fmt": "json"}, name="pauses-json"),
 ]

@@ -85,7 +85,9 @@ def test_pause_figures_count_only_published_decisions_in_force_for_the_request_t
     us.status, us.ended_on = PauseDecision.Status.LIFTED, D(2020, 8, 31)
     us.save()
     # Assessed, then lifted without ever holding anything: never a pause.
-    de = PauseDecisionFactory(country="DE", status=PauseDecision.Status.ASSESSING, effective_from=D(2020, 7, 1))
+    de = PauseDecisionFactory(
+        country="DE", status=PauseDecision.Status.ASSESSING, effective_from=D(2020, 7, 1)
+    )
     de.status, de.ended_on = PauseDecision.Status.LIFTED, D(2020, 12, 31)
     de.save()
 
@@ -137,7 +139,9 @@ def test_a_period_that_has_not_ended_cannot_be_published():
     assert current.end.isoformat() in message
     assert not Publication.objects.exists()
     # The day after it ends, it can be published.
-    publication = services.period_publish(period=current.label, today=current.end + datetime.timedelta(days=1))
+    publication = services.period_publish(
+        period=current.label, today=current.end + datetime.timedelta(days=1)
+    )
     assert publication.version == 1
 
 

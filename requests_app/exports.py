@@ -1,0 +1,214 @@
+"""CSV and JSON writers of the /data/ API, and the documented schema of every column.
+
+The column lists below are the public, stable interface (users script against them): the CSV
+header, the JSON keys and the documentation on /data/ all come from them, so they cannot drift.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime
+import io
+from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.http import HttpResponse, JsonResponse
+
+from .models import FigureRow, PauseDecision, Publication
+from .periods import Period
+
+SCHEMA_VERSION = 1
+LICENCE = "CC BY 4.0"
+LICENCE_URL = "https://creativecommons.org/licenses/by/4.0/"
+# Excel only detects UTF-8 in a CSV file that starts with a byte-order mark; without it country
+# names such as "Côte d’Ivoire" or "Türkiye" open garbled.
+CSV_BOM = "\ufeff"
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    kind: str
+    description: str
+
+
+FIGURE_COLUMNS: tuple[Column, ...] = (
+    Column("period", "text", "Report period: a half-year written YYYY-H1 (Jan–Jun) or YYYY-H2 (Jul–Dec)."),
+    Column("period_start", "date", "First day of the period (ISO 8601)."),
+    Column("period_end", "date", "Last day of the period, inclusive (ISO 8601)."),
+    Column("country_code", "text", "ISO 3166-1 alpha-2 code of the requesting authority's country."),
+    Column("country_name", "text", "English short name of that country."),
+    Column("request_type", "text", "legal_process, emergency or preservation."),
+    Column("requests", "integer", "Requests received in the period."),
+    Column(
+        "accounts_specified", "integer", "Accounts named in those requests (each request names at least one)."
+    ),
+    Column(
+        "requests_with_data_produced",
+        "integer",
+        "Requests answered with all or some of the data requested (outcome all_data or some_data).",
+    ),
+    Column(
+        "percent_with_data_produced",
+        "decimal",
+        "100 × requests_with_data_produced / requests, one decimal, rounded half up. Blank for "
+        "preservation requests (a preservation keeps data; it produces none).",
+    ),
+    Column(
+        "requests_received_during_pause",
+        "integer",
+        "Requests received while a published pause decision covering their type was in force for "
+        "the country. Blank where unknown (figures imported from reports made before the register).",
+    ),
+    Column(
+        "requests_produced_under_pause_exception",
+        "integer",
+        "Requests answered with data under a published exception to a pause in force when they were "
+        "received or decided (e.g. an imminent threat to life). Blank where unknown.",
+    ),
+    Column(
+        "publication_version",
+        "integer",
+        "Version of the period's publication the row comes from (1 = first publication; a higher "
+        "number is a revision, see generated_from and /data/).",
+    ),
+)
+
+PAUSE_COLUMNS: tuple[Column, ...] = (
+    Column("country_code", "text", "ISO 3166-1 alpha-2 code of the country the decision is about."),
+    Column("country_name", "text", "English short name of that country."),
+    Column(
+        "status",
+        "text",
+        "assessing (under assessment, requests still reviewed), paused (requests not answered), "
+        "redirected (answered only through another route, e.g. MLAT) or lifted (ended).",
+    ),
+    Column(
+        "request_types_covered",
+        "list",
+        "Request types the decision applies to; in CSV separated by ';', in JSON a list.",
+    ),
+    Column(
+        "holds_pending", "boolean", "Requests already open when it took effect are held too (true/false)."
+    ),
+    Column("effective_from", "date", "Day the decision took effect (ISO 8601)."),
+    Column("ended_on", "date", "Day it ended; blank (JSON null) while it is in force."),
+    Column("public_statement", "text", "The statement published with the decision."),
+    Column("statement_url", "text", "Where the statement was published."),
+    Column("exceptions_policy", "text", "When data may still be produced while the decision is in force."),
+    Column("last_changed", "datetime", "When the published decision last changed (ISO 8601, UTC)."),
+)
+
+FIGURE_FIELDS = [column.name for column in FIGURE_COLUMNS]
+PAUSE_FIELDS = [column.name for column in PAUSE_COLUMNS]
+
+
+def _utc(moment: datetime.datetime | None) -> str | None:
+    if moment is None:
+        return None
+    return moment.astimezone(datetime.UTC).isoformat().replace("+00:00", "Z")
+
+
+def figure_record(row: FigureRow) -> dict:
+    """One figure row as typed values (None = blank), keyed by FIGURE_FIELDS."""
+    period = Period.parse(row.publication.period)
+    return {
+        "period": period.label,
+        "period_start": period.start.isoformat(),
+        "period_end": period.end.isoformat(),
+        "country_code": row.country.code,
+        "country_name": row.country.name,
+        "request_type": row.request_type,
+        "requests": row.requests,
+        "accounts_specified": row.accounts_specified,
+        "requests_with_data_produced": row.requests_with_data_produced,
+        "percent_with_data_produced": row.percent_with_data_produced,
+        "requests_received_during_pause": row.requests_received_during_pause,
+        "requests_produced_under_pause_exception": row.requests_produced_under_pause_exception,
+        "publication_version": row.publication.version,
+    }
+
+
+def pause_record(decision: PauseDecision) -> dict:
+    """One published pause decision as typed values, keyed by PAUSE_FIELDS. Internal fields
+    (rationale, decided by, allowed-exception codes, review date) are deliberately absent."""
+    return {
+        "country_code": decision.country.code,
+        "country_name": decision.country.name,
+        "status": decision.status,
+        "request_types_covered": decision.covered_request_types,
+        "holds_pending": decision.holds_pending,
+        "effective_from": decision.effective_from.isoformat(),
+        "ended_on": decision.ended_on.isoformat() if decision.ended_on else None,
+        "public_statement": decision.public_statement,
+        "statement_url": decision.statement_url,
+        "exceptions_policy": decision.exceptions_policy,
+        "last_changed": _utc(decision.updated_at),
+    }
+
+
+def publication_record(publication: Publication) -> dict:
+    """What the public may know about a publication (never who published it)."""
+    return {
+        "period": publication.period,
+        "version": publication.version,
+        "source": publication.source,
+        "published_at": _utc(publication.published_at),
+        "revised": publication.version > 1,
+        "note": publication.note,
+    }
+
+
+def _csv_cell(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list):
+        return ";".join(value)
+    return str(value)
+
+
+def _json_value(value):
+    return float(value) if isinstance(value, Decimal) else value
+
+
+def csv_response(fields: list[str], records: Iterable[dict], *, filename: str) -> HttpResponse:
+    """UTF-8 CSV (with BOM, CRLF line ends as RFC 4180 says) with a header row."""
+    buffer = io.StringIO()
+    buffer.write(CSV_BOM)
+    writer = csv.writer(buffer)
+    writer.writerow(fields)
+    for record in records:
+        writer.writerow([_csv_cell(record[field]) for field in fields])
+    response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+def json_response(records: Iterable[dict], **envelope) -> JsonResponse:
+    body = {
+        "schema_version": SCHEMA_VERSION,
+        **envelope,
+        "licence": LICENCE,
+        "licence_url": LICENCE_URL,
+        "documentation": "/data/",
+        "results": [{key: _json_value(value) for key, value in record.items()} for record in records],
+    }
+    return JsonResponse(body, json_dumps_params={"ensure_ascii": False, "indent": 1})
+
+
+def bad_request(errors: dict[str, list[str]], *, as_json: bool) -> HttpResponse:
+    """400 naming every bad parameter and why, as JSON or plain text."""
+    errors = {
+        ("query" if field == "__all__" else field): list(messages) for field, messages in errors.items()
+    }
+    if as_json:
+        return JsonResponse({"error": "invalid query", "errors": errors}, status=400)
+    lines = [f"{field}: {message}" for field, messages in errors.items() for message in messages]
+    return HttpResponse(
+        "Invalid query.\n" + "\n".join(lines) + "\nSee /data/ for the parameters.\n",
+        status=400,
+        content_type="text/plain; charset=utf-8",
+    )

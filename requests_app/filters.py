@@ -1,0 +1,187 @@
+"""django-filter FilterSets of the public pages and the /data/ API.
+
+Query parameters are a public, scripted interface, so a value that cannot be honoured is an error
+(HTTP 400 with the reason), never silently ignored: an ignored ``country=ZZZ`` would return every
+country, and an unknown period an empty file that reads as "no requests".
+"""
+
+from __future__ import annotations
+
+import re
+
+import django_filters
+from django import forms
+from django.core.exceptions import ValidationError
+from django_countries import countries
+
+from . import selectors
+from .models import DataRequest, FigureRow, PauseDecision
+from .periods import Period
+
+COUNTRY_CODES = frozenset(country.code for country in countries)
+COUNTRY_CODE_RE = re.compile(r"^[A-Za-z]{2}$")
+
+
+class ValueListField(forms.Field):
+    """A parameter given once, repeated (``?x=a&x=b``) or comma-separated (``?x=a,b``).
+
+    Every value is checked by ``clean_value``; all bad values are reported together.
+    """
+
+    widget = forms.SelectMultiple  # its value_from_datadict reads every value of the parameter
+
+    def to_python(self, value) -> list[str]:
+        if value in (None, "", [], ()):
+            return []
+        if isinstance(value, str):
+            value = [value]
+        return [item.strip() for raw in value for item in str(raw).split(",") if item.strip()]
+
+    def clean_value(self, value: str) -> str:
+        raise NotImplementedError
+
+    def clean(self, value) -> list[str]:
+        cleaned, errors = [], []
+        for item in self.to_python(value):
+            try:
+                cleaned.append(self.clean_value(item))
+            except ValidationError as error:
+                errors.extend(error.messages)
+        if errors:
+            raise ValidationError(errors)
+        return list(dict.fromkeys(cleaned))  # without duplicates, in the order given
+
+
+class PeriodListField(ValueListField):
+    def clean_value(self, value: str) -> str:
+        return Period.parse(value).label
+
+
+class CountryListField(ValueListField):
+    def clean_value(self, value: str) -> str:
+        code = value.upper()
+        if not COUNTRY_CODE_RE.match(value) or code not in COUNTRY_CODES:
+            raise ValidationError(
+                f"'{value}' is not an ISO 3166-1 alpha-2 country code (two letters, e.g. HK or DE)."
+            )
+        return code
+
+
+class ChoiceListField(ValueListField):
+    def __init__(self, *, choices: list[str], noun: str, **kwargs):
+        self.allowed = list(choices)
+        self.noun = noun
+        super().__init__(**kwargs)
+
+    def clean_value(self, value: str) -> str:
+        if value not in self.allowed:
+            raise ValidationError(f"'{value}' is not a {self.noun}: use one of {', '.join(self.allowed)}.")
+        return value
+
+
+class PeriodFilter(django_filters.Filter):
+    field_class = PeriodListField
+
+
+class CountryFilter(django_filters.Filter):
+    field_class = CountryListField
+
+
+class ChoiceListFilter(django_filters.Filter):
+    field_class = ChoiceListField
+
+
+class IntegerFilter(django_filters.Filter):
+    field_class = forms.IntegerField
+
+
+class StrictQueryForm(forms.Form):
+    """Refuses query parameters it does not know (a typo must not silently widen the result)."""
+
+    def clean(self):
+        cleaned = super().clean()
+        unknown = sorted(set(self.data) - set(self.fields))
+        if unknown:
+            raise ValidationError(
+                f"Unknown parameter{'s' if len(unknown) > 1 else ''}: {', '.join(unknown)}. "
+                f"Known parameters: {', '.join(self.fields)}."
+            )
+        return cleaned
+
+
+class FigureQueryForm(StrictQueryForm):
+    def clean(self):
+        cleaned = super().clean()
+        periods = cleaned.get("period") or []
+        if periods:
+            published = set(selectors.published_periods())
+            for label in periods:
+                if label not in published:
+                    listing = ", ".join(sorted(published, reverse=True)) or "none yet"
+                    self.add_error("period", f"{label} has not been published. Published periods: {listing}.")
+        version = cleaned.get("version")
+        if version is not None and "period" not in self.errors:
+            if len(periods) != 1:
+                self.add_error("version", "version needs exactly one period, e.g. ?period=2020-H2&version=1.")
+            else:
+                versions = selectors.publication_versions(periods[0])
+                if version not in versions:
+                    self.add_error(
+                        "version",
+                        f"{periods[0]} has no version {version}; its versions are "
+                        f"{', '.join(map(str, versions))}.",
+                    )
+        return cleaned
+
+
+class FigureRowFilter(django_filters.FilterSet):
+    """Filters of /data/requests.csv|json. Without ``version`` every period is read at its latest
+    published version; ``version`` (with one period) reads an earlier snapshot."""
+
+    period = PeriodFilter(field_name="publication__period", lookup_expr="in", label="Period")
+    country = CountryFilter(field_name="country", lookup_expr="in", label="Country")
+    request_type = ChoiceListFilter(
+        field_name="request_type",
+        lookup_expr="in",
+        label="Request type",
+        choices=DataRequest.RequestType.values,
+        noun="request type",
+    )
+    version = IntegerFilter(field_name="publication__version", label="Publication version", min_value=1)
+
+    class Meta:
+        model = FigureRow
+        fields: list[str] = []
+        form = FigureQueryForm
+
+    def filter_queryset(self, queryset):
+        queryset = super().filter_queryset(queryset)
+        if self.form.cleaned_data.get("version") is None:
+            queryset = queryset.filter(publication__in=selectors.latest_publications())
+        return queryset
+
+    @property
+    def selected_periods(self) -> list[str]:
+        return self.form.cleaned_data.get("period") or []
+
+    @property
+    def selected_version(self) -> int | None:
+        return self.form.cleaned_data.get("version")
+
+
+class PauseRegisterFilter(django_filters.FilterSet):
+    """Filters of /data/pauses.csv|json."""
+
+    country = CountryFilter(field_name="country", lookup_expr="in", label="Country")
+    status = ChoiceListFilter(
+        field_name="status",
+        lookup_expr="in",
+        label="Status",
+        choices=PauseDecision.Status.values,
+        noun="pause status",
+    )
+
+    class Meta:
+        model = PauseDecision
+        fields: list[str] = []
+        form = StrictQueryForm

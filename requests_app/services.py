@@ -16,8 +16,7 @@ from decimal import ROUND_HALF_UP, Decimal  # noqa: E402
 from django.contrib.auth.models import AbstractBaseUser  # noqa: E402
 from django.core.exceptions import ValidationError  # noqa: E402
 from django.db import IntegrityError, transaction  # noqa: E402
-from django.db.models import Count, Exists, OuterRef, Q, Sum  # noqa: E402
-from django.db.models.lookups import Exact  # noqa: E402
+from django.db.models import Count, Exists, OuterRef, Q, Sum, Value  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from .db import DaysBetween, Median  # noqa: E402
@@ -25,9 +24,8 @@ from .models import DataRequest, FigureRow, PauseDecision, Publication  # noqa: 
 from .periods import Period  # noqa: E402
 
 
-def _published_pause_held_on(day_field: str) -> Exists:
-    """True for a request when a *published* pause decision held requests of its country and type
-    on the request's ``day_field`` (``received_on`` or ``decided_on``).
+def published_holds() -> list[PauseDecision]:
+    """The pause decisions whose dates count as "a pause in force" in published figures.
 
     Only decisions published at the moment of publishing count: a figure "received during a
     pause" for a country whose decision is still an unpublished draft would disclose the draft.
@@ -36,50 +34,60 @@ def _published_pause_held_on(day_field: str) -> Exists:
     was in force, provided its recorded history shows it did hold requests (a decision that went
     from "assessing" straight to "lifted" never held anything).
     """
-    day = OuterRef(day_field)
     once_held = Exists(
         PauseDecision.history.model.objects.filter(
             id=OuterRef("pk"), status__in=PauseDecision.HOLDING_STATUSES
         )
     )
-    request_type = OuterRef("request_type")
-    types = DataRequest.RequestType
-    covers_request_type = (
-        (Q(covers_legal_process=True) & Q(Exact(request_type, types.LEGAL_PROCESS)))
-        | (Q(covers_emergency=True) & Q(Exact(request_type, types.EMERGENCY)))
-        | (Q(covers_preservation=True) & Q(Exact(request_type, types.PRESERVATION)))
-    )
-    return Exists(
+    return list(
         PauseDecision.objects.published()
-        .filter(country=OuterRef("country"), effective_from__lte=day)
-        .filter(Q(ended_on__isnull=True) | Q(ended_on__gte=day))
         .filter(
             Q(status__in=PauseDecision.HOLDING_STATUSES) | (Q(status=PauseDecision.Status.LIFTED) & once_held)
         )
-        .filter(covers_request_type)
+        .order_by("country", "effective_from")
     )
 
 
-def period_figures_queryset(*, period: Period):
+def _held_on(day_field: str, holds: list[PauseDecision]) -> Q:
+    """A request of the country and a type covered by one of ``holds``, whose ``day_field``
+    (received_on or decided_on) falls within that decision's dates.
+
+    The register holds a handful of decisions, so they are written into the query as plain
+    column conditions: the database checks them row by row without a correlated subquery,
+    which on a million requests is the difference between seconds and a fraction of one.
+    """
+    held = Q()
+    for decision in holds:
+        dates = {f"{day_field}__gte": decision.effective_from}
+        if decision.ended_on:
+            dates[f"{day_field}__lte"] = decision.ended_on
+        held |= Q(country=decision.country.code, request_type__in=decision.covered_request_types, **dates)
+    return held
+
+
+def period_figures_queryset(*, period: Period, holds: list[PauseDecision]):
     """The figures of ``period`` per (country, request type), as ONE aggregate query.
 
-    Counting rules (documented on /data/ and /methodology/):
+    Counting rules (documented on /data/):
     - a request counts in the period in which it was received, whatever its state today;
-    - ``produced``: outcome all_data or some_data;
-    - ``during_pause``: a published pause covering its type was in force for its country on the
-      day it was received (see ``_published_pause_held_on``);
-    - ``under_exception``: data produced, a pause exception recorded, and a published pause
+    - ``n_produced``: outcome all_data or some_data;
+    - ``n_during_pause``: one of ``holds`` (see ``published_holds``) covering its type was in
+      force for its country on the day it was received;
+    - ``n_under_exception``: data produced, a pause exception recorded, and one of ``holds``
       covering its type was in force when it was received or when it was decided;
     - ``median_days``: median of decided_on - received_on over the completed requests.
     """
     produced = Q(outcome__in=DataRequest.PRODUCED_OUTCOMES)
-    # Cheap conditions first: the database stops evaluating the AND at the first false term, so
-    # the pause subqueries run only for the few requests produced under an exception.
-    under_exception = (
-        produced
-        & ~Q(pause_exception="")
-        & (Q(_published_pause_held_on("received_on")) | Q(_published_pause_held_on("decided_on")))
-    )
+    if holds:
+        during_pause = Count("pk", filter=_held_on("received_on", holds))
+        under_exception = Count(
+            "pk",
+            filter=produced
+            & ~Q(pause_exception="")
+            & (_held_on("received_on", holds) | _held_on("decided_on", holds)),
+        )
+    else:
+        during_pause = under_exception = Value(0)
     return (
         DataRequest.objects.filter(received_on__gte=period.start, received_on__lte=period.end)
         .order_by()
@@ -88,8 +96,8 @@ def period_figures_queryset(*, period: Period):
             n_requests=Count("pk"),
             n_accounts=Sum("accounts_specified"),
             n_produced=Count("pk", filter=produced),
-            n_during_pause=Count("pk", filter=Q(_published_pause_held_on("received_on"))),
-            n_under_exception=Count("pk", filter=under_exception),
+            n_during_pause=during_pause,
+            n_under_exception=under_exception,
             median_days=Median(
                 DaysBetween("decided_on", "received_on"), filter=Q(status=DataRequest.Status.COMPLETED)
             ),
@@ -165,7 +173,7 @@ def period_publish(
     """
     period = _as_period(period)
     _require_ended(period, today)
-    figures = list(period_figures_queryset(period=period))
+    figures = list(period_figures_queryset(period=period, holds=published_holds()))
     if not figures:
         raise ValidationError(
             f"No requests were received in {period.label}: there is nothing to publish. Figures "

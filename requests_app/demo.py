@@ -245,7 +245,10 @@ def _build_request(code, period, index, produce_rate, authorities, pauses, revie
     )
     if req.acknowledged_on > DEMO_TODAY:
         req.acknowledged_on = None
-    pause = next((p for p in pauses if p.in_force_on(received) and p.covers(request_type)), None)
+    pause = next(
+        (p for p in pauses if p.country.code == code and p.in_force_on(received) and p.covers(request_type)),
+        None,
+    )
     if (
         pause is not None
         and request_type == DataRequest.RequestType.LEGAL_PROCESS

@@ -216,5 +216,8 @@ def test_seed_demo_publishes_every_ended_period_once():
     assert "2026-H2" not in published  # the demo's current half-year has not ended
     hk = FigureRow.objects.get(publication__period="2020-H2", country="HK", request_type=LEGAL)
     assert hk.requests_received_during_pause > 0
+    # The Hong Kong pause holds Hong Kong's requests only.
+    us = FigureRow.objects.get(publication__period="2021-H1", country="US", request_type=LEGAL)
+    assert us.requests_received_during_pause == 0 and us.percent_with_data_produced > 50
     call_command("seed_demo", scale=0.02)
     assert Publication.objects.count() == len(published)

@@ -7,6 +7,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.utils import timezone
 
 from requests_app import services
 from requests_app.models import DataRequest, FigureRow, PauseDecision, Publication
@@ -129,8 +130,7 @@ def test_a_pause_published_later_counts_once_the_period_is_republished():
 
 
 def test_a_period_that_has_not_ended_cannot_be_published():
-    today = datetime.date.today()
-    current = Period.containing(today)
+    current = Period.containing(timezone.localdate())  # the clock the service reads
     DataRequestFactory(received_on=current.start)
     with pytest.raises(ValidationError) as excinfo:
         services.period_publish(period=current.label)

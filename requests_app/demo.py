@@ -14,8 +14,10 @@ import random
 from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
 from django.db import transaction
 
+from . import roles
 from .models import Authority, DataRequest, PauseDecision
 from .periods import Period, periods_between
 
@@ -113,12 +115,13 @@ def _rng_for(*parts) -> random.Random:
 
 
 def _demo_users() -> list:
+    """Desk staff without passwords (set one with `changepassword` to log in as them)."""
     User = get_user_model()
     users = []
-    for username, first, last in [
-        ("reviewer.amara", "Amara", "Okafor"),
-        ("reviewer.jonas", "Jonas", "Weber"),
-        ("publisher.mei", "Mei", "Tan"),
+    for username, first, last, role in [
+        ("reviewer.amara", "Amara", "Okafor", roles.REVIEWER),
+        ("reviewer.jonas", "Jonas", "Weber", roles.REVIEWER),
+        ("publisher.mei", "Mei", "Tan", roles.PUBLISHER),
     ]:
         user, created = User.objects.get_or_create(
             username=username, defaults={"first_name": first, "last_name": last, "is_staff": True}
@@ -126,6 +129,7 @@ def _demo_users() -> list:
         if created:
             user.set_unusable_password()
             user.save(update_fields=["password"])
+        user.groups.add(Group.objects.get(name=role))
         users.append(user)
     return users
 

@@ -39,7 +39,10 @@ def test_seed_demo_is_idempotent_and_tells_the_hong_kong_story(capsys):
     )
     assert DataRequest.objects.filter(status__in=DataRequest.OPEN_STATUSES).exists()
     per_country = {c: DataRequest.objects.filter(country=c).count() for c in ["US", "IN", "DE", "FR", "HK"]}
-    assert min(per_country["US"], per_country["IN"], per_country["DE"], per_country["FR"]) > 5 * per_country["HK"]
+    assert (
+        min(per_country["US"], per_country["IN"], per_country["DE"], per_country["FR"])
+        > 5 * per_country["HK"]
+    )
 
     pause = PauseDecision.objects.get(country="HK", ended_on__isnull=True)
     assert pause.status == PauseDecision.Status.PAUSED

@@ -157,14 +157,18 @@ def test_one_open_pause_per_country():
     second = PauseDecisionFactory.build(country="HK")
     assert "already has an open pause decision" in str(clean_errors(second))
     # A closed decision for the same country is fine; so is an open one elsewhere.
-    PauseDecisionFactory(country="HK", effective_from=datetime.date(2019, 1, 1), ended_on=datetime.date(2019, 6, 1))
+    PauseDecisionFactory(
+        country="HK", effective_from=datetime.date(2019, 1, 1), ended_on=datetime.date(2019, 6, 1)
+    )
     PauseDecisionFactory(country="RU")
 
 
 def test_pause_must_cover_a_request_type_and_known_exceptions():
     pause = PauseDecisionFactory()
     assert_db_refuses(
-        PauseDecision.objects.filter(pk=pause.pk), "pause_covers_some_request_type", covers_legal_process=False
+        PauseDecision.objects.filter(pk=pause.pk),
+        "pause_covers_some_request_type",
+        covers_legal_process=False,
     )
     pause.allowed_exceptions = ["because"]
     assert "allowed_exceptions" in clean_errors(pause)

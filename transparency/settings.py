@@ -138,3 +138,6 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
 }
+
+# History is an audit trail: it can be read, never "reverted" into a silent overwrite.
+SIMPLE_HISTORY_REVERT_DISABLED = True

@@ -170,6 +170,7 @@ def _pauses(publisher) -> list[PauseDecision]:
             decided_by=publisher,
             is_published=True,
         )
+        hk._history_user = publisher
         hk._history_date = datetime.datetime(2020, 7, 3, 9, 0, tzinfo=datetime.UTC)
         hk.full_clean()
         hk.save()
@@ -195,6 +196,7 @@ def _pauses(publisher) -> list[PauseDecision]:
             is_published=True,
             published_at=datetime.datetime(2022, 3, 4, 12, 0, tzinfo=datetime.UTC),
         )
+        ru._history_user = publisher
         ru._history_date = ru.published_at
         ru.full_clean()
         ru.save()
@@ -246,7 +248,9 @@ def _build_request(code, period, index, produce_rate, authorities, pauses, revie
     )
     if req.acknowledged_on > DEMO_TODAY:
         req.acknowledged_on = None
-    pause = next((p for p in pauses if p.in_force_on(received) and p.covers(request_type)), None)
+    pause = next(
+        (p for p in pauses if p.country == code and p.in_force_on(received) and p.covers(request_type)), None
+    )
     if (
         pause is not None
         and request_type == DataRequest.RequestType.LEGAL_PROCESS

@@ -140,7 +140,7 @@ def one_of_each(db):
 def admin_urls(objects):
     """Every URL of every registered ModelAdmin, with the object it needs."""
     urls = []
-    for model, model_admin in admin.site._registry.items():
+    for model in admin.site._registry:
         opts = model._meta
         obj = objects.get(opts.model_name) or model._default_manager.first()
         for view in ["changelist", "add", "change", "delete", "history"]:

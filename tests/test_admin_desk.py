@@ -323,3 +323,15 @@ def test_anonymous_and_non_staff_are_sent_to_login(client):
     client.force_login(user)
     response = client.get(REQUESTS)
     assert response.status_code == 302 and "/admin/login/" in response["Location"]
+
+
+def test_the_queue_counts_at_most_the_cap(client, monkeypatch):
+    from requests_app.admin import CappedCountPaginator
+
+    monkeypatch.setattr(CappedCountPaginator, "CAP", 5)
+    login_as(client, roles.REVIEWER)
+    for _ in range(7):
+        DataRequestFactory()
+    response = client.get(REQUESTS)
+    assert response.context["cl"].result_count == 5
+    assert len(response.context["cl"].result_list) == 5

@@ -299,3 +299,13 @@ def test_future_pause_takes_effect_when_due():
     change = services.pauses_apply_due(today=datetime.date(2020, 9, 1))
     request.refresh_from_db()
     assert change.to_hold == 1 and request.status == S.ON_HOLD
+
+
+def test_apply_pause_holds_command(capsys):
+    from django.core.management import call_command
+
+    DataRequestFactory(country="HK")
+    PauseDecisionFactory(country="HK", effective_from=datetime.date(2020, 7, 6))  # created without holds
+    call_command("apply_pause_holds")
+    assert "1 request(s) put on hold, 0 released to review." in capsys.readouterr().out
+    assert DataRequest.objects.get().status == S.ON_HOLD

@@ -14,9 +14,11 @@ import random
 from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
 from django.db import transaction
 from django.utils import timezone
 
+from . import roles
 from .models import Authority, DataRequest, PauseDecision, Publication
 from .periods import Period, periods_between
 from .services import period_publish
@@ -116,12 +118,13 @@ def _rng_for(*parts) -> random.Random:
 
 
 def _demo_users() -> list:
+    """Desk staff without passwords (set one with `changepassword` to log in as them)."""
     User = get_user_model()
     users = []
-    for username, first, last in [
-        ("reviewer.amara", "Amara", "Okafor"),
-        ("reviewer.jonas", "Jonas", "Weber"),
-        ("publisher.mei", "Mei", "Tan"),
+    for username, first, last, role in [
+        ("reviewer.amara", "Amara", "Okafor", roles.REVIEWER),
+        ("reviewer.jonas", "Jonas", "Weber", roles.REVIEWER),
+        ("publisher.mei", "Mei", "Tan", roles.PUBLISHER),
     ]:
         user, created = User.objects.get_or_create(
             username=username, defaults={"first_name": first, "last_name": last, "is_staff": True}
@@ -129,6 +132,7 @@ def _demo_users() -> list:
         if created:
             user.set_unusable_password()
             user.save(update_fields=["password"])
+        user.groups.add(Group.objects.get(name=role))
         users.append(user)
     return users
 
@@ -169,6 +173,7 @@ def _pauses(publisher) -> list[PauseDecision]:
             decided_by=publisher,
             is_published=True,
         )
+        hk._history_user = publisher
         hk._history_date = datetime.datetime(2020, 7, 3, 9, 0, tzinfo=datetime.UTC)
         hk.full_clean()
         hk.save()
@@ -194,6 +199,7 @@ def _pauses(publisher) -> list[PauseDecision]:
             is_published=True,
             published_at=datetime.datetime(2022, 3, 4, 12, 0, tzinfo=datetime.UTC),
         )
+        ru._history_user = publisher
         ru._history_date = ru.published_at
         ru.full_clean()
         ru.save()
@@ -246,8 +252,7 @@ def _build_request(code, period, index, produce_rate, authorities, pauses, revie
     if req.acknowledged_on > DEMO_TODAY:
         req.acknowledged_on = None
     pause = next(
-        (p for p in pauses if p.country.code == code and p.in_force_on(received) and p.covers(request_type)),
-        None,
+        (p for p in pauses if p.country == code and p.in_force_on(received) and p.covers(request_type)), None
     )
     if (
         pause is not None
@@ -340,6 +345,6 @@ def _publish_ended_periods(periods: list[Period], *, publisher) -> int:
     published = 0
     for period in periods:
         if period.has_ended(today) and period.label not in already:
-            period_publish(period=period, by=publisher, today=today)
+            period_publish(period=period, actor=publisher, today=today)
             published += 1
     return published

@@ -194,6 +194,10 @@ class DataRequest(models.Model):
             models.Index(fields=["status", "received_on"], name="request_status_received_idx"),
             models.Index(fields=["request_type"], name="request_type_idx"),
             models.Index(fields=["assignee", "status"], name="request_assignee_status_idx"),
+            # Prefix search on references (LIKE 'X%') on PostgreSQL; other databases ignore opclasses.
+            models.Index(
+                fields=["reference"], name="request_reference_prefix_idx", opclasses=["varchar_pattern_ops"]
+            ),
         ]
         constraints = [
             models.CheckConstraint(

@@ -1,27 +1,476 @@
 """Every write of the desk: keyword-only functions, one transaction each, audit trail recorded.
 
 Admin ``save_model`` and actions, management commands, the importer and tests all call these
-functions, so a rule lives in exactly one place.
+functions, so a rule lives in exactly one place. History rows (django-simple-history) record who
+changed what; ``actor`` is that user.
 """
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Count, Exists, F, OuterRef, Q, Sum, Value
+from django.utils import timezone
+from simple_history.utils import bulk_update_with_history
+
+from .db import DaysBetween, Median
+from .models import DataRequest, FigureRow, PauseDecision, Publication
+from .periods import Period
+
+Status = DataRequest.Status
+
+
+class TransitionError(ValidationError):
+    """A status change the workflow does not allow."""
+
+
+class ConcurrentEditError(ValidationError):
+    """Somebody saved the same record after this edit started; nothing was written."""
+
+
+# --------------------------------------------------------------------------------------------
+# Request workflow
+# --------------------------------------------------------------------------------------------
+
+# Moves a reviewer makes. Moves into and out of ON_HOLD belong to pause decisions only
+# (see pause_* below), so they are not listed here.
+REVIEWER_TRANSITIONS: dict[str, set[str]] = {
+    Status.RECEIVED: {Status.IN_REVIEW, Status.WITHDRAWN},
+    Status.IN_REVIEW: {Status.COMPLETED, Status.WITHDRAWN},
+    Status.ON_HOLD: {Status.COMPLETED, Status.WITHDRAWN},
+    Status.COMPLETED: set(),
+    Status.WITHDRAWN: set(),
+}
+
+REASON_REQUIRED_OUTCOMES = (DataRequest.Outcome.REJECTED, DataRequest.Outcome.NO_DATA)
+
+
+def _label(status: str) -> str:
+    return Status(status).label
+
+
+def _check_transition(request: DataRequest, wanted: str) -> None:
+    allowed = REVIEWER_TRANSITIONS[request.status]
+    if wanted not in allowed:
+        allowed_text = ", ".join(sorted(_label(s) for s in allowed)) or "nothing (it is final)"
+        raise TransitionError(
+            f"Request {request.reference} cannot move from '{_label(request.status)}' to "
+            f"'{_label(wanted)}'. From '{_label(request.status)}' it can move to: {allowed_text}.",
+            code="invalid_transition",
+        )
+
+
+def _lock_for_update(request: DataRequest, expected_version: int | None) -> DataRequest:
+    """Claim the row for this edit, refusing it if someone saved since ``expected_version``.
+
+    The conditional UPDATE is atomic on PostgreSQL and SQLite alike: of two reviewers who
+    opened version 3, exactly one moves it to 4; the other updates no row and is refused.
+    """
+    if expected_version is None:
+        expected_version = request.version
+    claimed = DataRequest.objects.filter(pk=request.pk, version=expected_version).update(
+        version=F("version") + 1
+    )
+    if not claimed:
+        current = DataRequest.objects.filter(pk=request.pk).first()
+        who = ""
+        if current is not None:
+            last = current.history.select_related("history_user").first()
+            if last and last.history_user:
+                who = f" by {last.history_user.get_username()}"
+            when = timezone.localtime(current.updated_at).strftime("%Y-%m-%d %H:%M")
+            who += f" at {when}"
+        raise ConcurrentEditError(
+            f"Request {request.reference} was changed{who} after you opened it. Your changes were "
+            f"not saved; reload the request to see the current version and apply them again.",
+            code="concurrent_edit",
+        )
+    fresh = DataRequest.objects.get(pk=request.pk)
+    return fresh
+
+
+def _save(request: DataRequest, actor) -> DataRequest:
+    request._history_user = actor
+    request.full_clean()
+    request.save()
+    return request
+
+
+def holding_pause_for(*, country: str, request_type: str, on: datetime.date) -> PauseDecision | None:
+    """The pause decision that holds requests of this type from this country on ``on``, if any."""
+    covered = {
+        DataRequest.RequestType.LEGAL_PROCESS: Q(covers_legal_process=True),
+        DataRequest.RequestType.EMERGENCY: Q(covers_emergency=True),
+        DataRequest.RequestType.PRESERVATION: Q(covers_preservation=True),
+    }[request_type]
+    return PauseDecision.objects.in_force_on(on).filter(covered, country=country).first()
+
+
+@transaction.atomic
+def request_create(*, actor=None, today: datetime.date | None = None, **fields) -> DataRequest:
+    """Log a new request; it arrives on hold when a pause in force today covers it."""
+    request = DataRequest(**fields)
+    request.version = 1
+    if request.status in (Status.RECEIVED, Status.IN_REVIEW):
+        pause = holding_pause_for(
+            country=str(request.country),
+            request_type=request.request_type,
+            on=today or timezone.localdate(),
+        )
+        if pause is not None:
+            request.status, request.held_by = Status.ON_HOLD, pause
+    return _save(request, actor)
+
+
+@transaction.atomic
+def request_update(
+    *, request: DataRequest, actor=None, expected_version: int | None = None, **changes
+) -> DataRequest:
+    """Edit a request's details (not its status: that moves through the transitions)."""
+    forbidden = {"status", "outcome", "decided_on", "held_by", "held_by_id", "pause_exception", "version"}
+    if forbidden & changes.keys():
+        raise ValidationError(
+            f"Use the workflow actions to change {', '.join(sorted(forbidden & changes.keys()))}.",
+            code="workflow_field",
+        )
+    fresh = _lock_for_update(request, expected_version)
+    for name, value in changes.items():
+        setattr(fresh, name, value)
+    return _save(fresh, actor)
+
+
+@transaction.atomic
+def request_assign(
+    *, request: DataRequest, assignee, actor=None, expected_version: int | None = None
+) -> DataRequest:
+    """Give the request to a reviewer (or to nobody)."""
+    fresh = _lock_for_update(request, expected_version)
+    fresh.assignee = assignee
+    return _save(fresh, actor)
+
+
+@transaction.atomic
+def request_start_review(
+    *, request: DataRequest, actor=None, expected_version: int | None = None
+) -> DataRequest:
+    """received -> in_review; the reviewer takes the request if it has nobody yet."""
+    fresh = _lock_for_update(request, expected_version)
+    _check_transition(fresh, Status.IN_REVIEW)
+    fresh.status = Status.IN_REVIEW
+    if fresh.assignee_id is None and actor is not None and actor.is_authenticated:
+        fresh.assignee = actor
+    if fresh.acknowledged_on is None:
+        fresh.acknowledged_on = max(timezone.localdate(), fresh.received_on)
+    return _save(fresh, actor)
+
+
+@dataclass(frozen=True)
+class Decision:
+    """One outcome applied to a request (or, by the bulk action, to many)."""
+
+    outcome: str
+    decided_on: datetime.date
+    outcome_reason: str = ""
+    disclosure: str = ""
+    pause_exception: str = ""
+
+
+def _decision_errors(request: DataRequest, decision: Decision) -> dict[str, list[str]]:
+    """Why ``decision`` cannot complete ``request`` (empty when it can)."""
+    errors: dict[str, list[str]] = {}
+    outcome = decision.outcome
+    if outcome not in DataRequest.Outcome.values:
+        errors["outcome"] = [f"'{outcome}' is not an outcome."]
+    elif outcome in REASON_REQUIRED_OUTCOMES and not decision.outcome_reason:
+        errors["outcome_reason"] = [
+            f"Give a reason when the outcome is '{DataRequest.Outcome(outcome).label}'."
+        ]
+    if decision.decided_on is None:
+        errors["decided_on"] = ["A completed request needs a decision date."]
+    elif decision.decided_on < request.received_on:
+        errors["decided_on"] = [
+            f"The decision date ({decision.decided_on}) cannot be before the request was received "
+            f"({request.received_on})."
+        ]
+    pause, exception = request.held_by, decision.pause_exception
+    if pause is not None and outcome in DataRequest.PRODUCED_OUTCOMES:
+        allowed = ", ".join(pause.allowed_exceptions) or "none allowed"
+        if not exception:
+            errors["pause_exception"] = [
+                f"Request {request.reference} is held by the {pause.country.name} pause: data may only "
+                f"be produced under one of its exceptions ({allowed}). Record the exception."
+            ]
+        elif exception not in pause.allowed_exceptions:
+            errors["pause_exception"] = [
+                f"'{exception}' is not an exception the {pause.country.name} pause allows ({allowed})."
+            ]
+    elif exception:
+        errors["pause_exception"] = [
+            "A pause exception is only recorded when data is produced for a request held by a pause."
+        ]
+    return errors
+
+
+def _apply_decision(request: DataRequest, decision: Decision) -> None:
+    request.status = Status.COMPLETED
+    request.outcome = decision.outcome
+    request.outcome_reason = decision.outcome_reason
+    request.disclosure = decision.disclosure
+    request.pause_exception = decision.pause_exception
+    request.decided_on = decision.decided_on
+    request.held_by = None
+
+
+@transaction.atomic
+def request_complete(
+    *,
+    request: DataRequest,
+    outcome: str,
+    decided_on: datetime.date,
+    outcome_reason: str = "",
+    disclosure: str = "",
+    pause_exception: str = "",
+    actor=None,
+    expected_version: int | None = None,
+) -> DataRequest:
+    """Decide the request. A held request may produce data only under an allowed pause exception."""
+    decision = Decision(outcome, decided_on, outcome_reason, disclosure, pause_exception)
+    fresh = _lock_for_update(request, expected_version)
+    _check_transition(fresh, Status.COMPLETED)
+    errors = _decision_errors(fresh, decision)
+    if errors:
+        raise ValidationError(errors)
+    _apply_decision(fresh, decision)
+    return _save(fresh, actor)
+
+
+@transaction.atomic
+def request_withdraw(*, request: DataRequest, actor=None, expected_version: int | None = None) -> DataRequest:
+    """The requesting authority withdrew the request."""
+    fresh = _lock_for_update(request, expected_version)
+    _check_transition(fresh, Status.WITHDRAWN)
+    fresh.status = Status.WITHDRAWN
+    fresh.held_by = None
+    return _save(fresh, actor)
+
+
+@dataclass
+class BulkResult:
+    """What a bulk action did: the references done and, for the rest, why each was refused."""
+
+    done: list[str] = field(default_factory=list)
+    refused: dict[str, str] = field(default_factory=dict)
+
+
+@transaction.atomic
+def requests_complete_bulk(*, requests: Iterable[DataRequest], decision: Decision, actor=None) -> BulkResult:
+    """Apply one decision to many requests under the rules of ``request_complete``.
+
+    Each request is checked on its own (refusals are reported by reference, the rest go
+    through); the accepted ones are written in a few bulk queries, whatever their number.
+    """
+    result = BulkResult()
+    pks = [request.pk for request in requests]
+    rows = DataRequest.objects.select_for_update(of=("self",)).select_related("held_by").filter(pk__in=pks)
+    accepted = []
+    for request in rows.order_by("reference"):
+        try:
+            _check_transition(request, Status.COMPLETED)
+            errors = _decision_errors(request, decision)
+            if errors:
+                raise ValidationError(errors)
+            _apply_decision(request, decision)
+            # Foreign keys are unchanged and were valid; skipping their per-row look-ups keeps
+            # the action at a constant number of queries.
+            request.clean_fields(exclude=["authority", "assignee", "held_by"])
+            request.clean()
+        except ValidationError as error:
+            result.refused[request.reference] = " ".join(error.messages)
+            continue
+        request.version += 1
+        request.updated_at = timezone.now()
+        accepted.append(request)
+        result.done.append(request.reference)
+    if accepted:
+        bulk_update_with_history(
+            accepted,
+            DataRequest,
+            [
+                "status",
+                "outcome",
+                "outcome_reason",
+                "disclosure",
+                "pause_exception",
+                "decided_on",
+                "held_by",
+                "version",
+                "updated_at",
+            ],
+            batch_size=500,
+            default_user=actor,
+            default_change_reason="completed by bulk action",
+        )
+    return result
+
+
+# --------------------------------------------------------------------------------------------
+# Pause decisions drive holds
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class HoldChange:
+    """How many requests a pause decision change would hold and release."""
+
+    to_hold: int
+    to_release: int
+
+
+def _open_requests_to_hold(pause: PauseDecision, today: datetime.date):
+    if not (pause.pk and pause.in_force_on(today) and pause.holds_pending):
+        return DataRequest.objects.none()
+    return DataRequest.objects.filter(
+        country=pause.country,
+        request_type__in=pause.covered_request_types,
+        status__in=(Status.RECEIVED, Status.IN_REVIEW),
+    )
+
+
+def _held_requests_to_release(pause: PauseDecision, today: datetime.date):
+    if not pause.pk:
+        return DataRequest.objects.none()
+    held = DataRequest.objects.filter(held_by_id=pause.pk, status=Status.ON_HOLD)
+    if not pause.in_force_on(today):
+        return held
+    # Still in force: release only the types it no longer covers (or a changed country).
+    return held.exclude(request_type__in=pause.covered_request_types, country=pause.country)
+
+
+def pause_hold_preview(*, pause: PauseDecision, today: datetime.date | None = None) -> HoldChange:
+    """What saving ``pause`` as it stands (unsaved changes included) would hold and release."""
+    today = today or timezone.localdate()
+    to_hold = _open_requests_to_hold(pause, today) if pause.pk else DataRequest.objects.none()
+    if not pause.pk and pause.in_force_on(today) and pause.holds_pending:
+        to_hold = DataRequest.objects.filter(
+            country=pause.country,
+            request_type__in=pause.covered_request_types,
+            status__in=(Status.RECEIVED, Status.IN_REVIEW),
+        )
+    return HoldChange(to_hold=to_hold.count(), to_release=_held_requests_to_release(pause, today).count())
+
+
+def _apply_holds(pause: PauseDecision, actor, today: datetime.date) -> HoldChange:
+    reason = f"Pause decision #{pause.pk} ({pause.country.code})"
+    now = timezone.now()
+    to_hold = list(_open_requests_to_hold(pause, today))
+    for request in to_hold:
+        request.status, request.held_by = Status.ON_HOLD, pause
+    to_release = list(_held_requests_to_release(pause, today))
+    for request in to_release:
+        request.status, request.held_by = Status.IN_REVIEW, None
+    for request in to_hold + to_release:
+        # A reviewer's form opened before the hold is now stale: bumping the version refuses it.
+        request.version, request.updated_at = request.version + 1, now
+    for batch, verb in ((to_hold, "held"), (to_release, "released")):
+        if batch:
+            bulk_update_with_history(
+                batch,
+                DataRequest,
+                ["status", "held_by", "version", "updated_at"],
+                batch_size=500,
+                default_user=actor,
+                default_change_reason=f"{verb} by {reason}",
+            )
+    return HoldChange(to_hold=len(to_hold), to_release=len(to_release))
+
+
+def _save_pause(pause: PauseDecision, actor) -> None:
+    pause._history_user = actor
+    pause.full_clean()
+    pause.save()
+
+
+@transaction.atomic
+def pause_create(
+    *, actor=None, today: datetime.date | None = None, **fields
+) -> tuple[PauseDecision, HoldChange]:
+    """Record a decision; if it is in force, hold the country's open requests it covers."""
+    pause = PauseDecision(**fields)
+    if pause.decided_by_id is None and actor is not None and actor.is_authenticated:
+        pause.decided_by = actor
+    _save_pause(pause, actor)
+    return pause, _apply_holds(pause, actor, today or timezone.localdate())
+
+
+@transaction.atomic
+def pause_update(
+    *,
+    pause: PauseDecision,
+    actor=None,
+    expected_version: int | None = None,
+    today: datetime.date | None = None,
+    **changes,
+) -> tuple[PauseDecision, HoldChange]:
+    """Change a decision (status, scope, dates, texts) and hold/release requests to match."""
+    if expected_version is None:
+        expected_version = pause.version
+    claimed = PauseDecision.objects.filter(pk=pause.pk, version=expected_version).update(
+        version=F("version") + 1
+    )
+    if not claimed:
+        raise ConcurrentEditError(
+            f"The {pause.country.name} decision was changed by someone else after you opened it. "
+            f"Your changes were not saved; reload it and apply them again.",
+            code="concurrent_edit",
+        )
+    fresh = PauseDecision.objects.get(pk=pause.pk)
+    for name, value in changes.items():
+        setattr(fresh, name, value)
+    _save_pause(fresh, actor)
+    return fresh, _apply_holds(fresh, actor, today or timezone.localdate())
+
+
+def pause_lift(
+    *,
+    pause: PauseDecision,
+    ended_on: datetime.date,
+    actor=None,
+    expected_version: int | None = None,
+    today: datetime.date | None = None,
+) -> tuple[PauseDecision, HoldChange]:
+    """End the decision: status lifted, end date set, held requests back in review."""
+    return pause_update(
+        pause=pause,
+        actor=actor,
+        expected_version=expected_version,
+        today=today,
+        status=PauseDecision.Status.LIFTED,
+        ended_on=ended_on,
+    )
+
+
+@transaction.atomic
+def pauses_apply_due(*, actor=None, today: datetime.date | None = None) -> HoldChange:
+    """Apply holds of decisions that took effect (or ended) by ``today``; run daily from cron."""
+    today = today or timezone.localdate()
+    held = released = 0
+    candidates = PauseDecision.objects.filter(
+        Q(status__in=PauseDecision.HOLDING_STATUSES) | Q(held_requests__isnull=False)
+    ).distinct()
+    for pause in candidates:
+        change = _apply_holds(pause, actor, today)
+        held, released = held + change.to_hold, released + change.to_release
+    return HoldChange(to_hold=held, to_release=released)
 
 
 # =============================================================================================
 # Publishing: report periods (immutable snapshots of aggregates) and pause decisions.
 # =============================================================================================
-
-from dataclasses import dataclass  # noqa: E402
-from datetime import date  # noqa: E402
-from decimal import ROUND_HALF_UP, Decimal  # noqa: E402
-
-from django.contrib.auth.models import AbstractBaseUser  # noqa: E402
-from django.core.exceptions import ValidationError  # noqa: E402
-from django.db import IntegrityError, transaction  # noqa: E402
-from django.db.models import Count, Exists, OuterRef, Q, Sum, Value  # noqa: E402
-from django.utils import timezone  # noqa: E402
-
-from .db import DaysBetween, Median  # noqa: E402
-from .models import DataRequest, FigureRow, PauseDecision, Publication  # noqa: E402
-from .periods import Period  # noqa: E402
 
 
 def published_holds() -> list[PauseDecision]:
@@ -116,7 +565,7 @@ def _as_period(period: Period | str) -> Period:
     return period if isinstance(period, Period) else Period.parse(period)
 
 
-def _require_ended(period: Period, today: date | None) -> None:
+def _require_ended(period: Period, today: datetime.date | None) -> None:
     today = today or timezone.localdate()
     if not period.has_ended(today):
         raise ValidationError(
@@ -126,9 +575,7 @@ def _require_ended(period: Period, today: date | None) -> None:
         )
 
 
-def _publication_create(
-    *, period: Period, source: str, by: AbstractBaseUser | None, note: str
-) -> Publication:
+def _publication_create(*, period: Period, source: str, actor, note: str) -> Publication:
     """Create the next version of ``period``'s publication (caller holds the transaction)."""
     note = (note or "").strip()
     # Lock the period's existing versions so two publishers cannot both take version N+1 unseen.
@@ -147,7 +594,7 @@ def _publication_create(
         version=version,
         source=source,
         published_at=timezone.now(),
-        published_by=by if by is not None and by.is_authenticated else None,
+        published_by=actor if actor is not None and actor.is_authenticated else None,
         note=note,
     )
     publication.full_clean()
@@ -164,7 +611,7 @@ def _publication_create(
 
 @transaction.atomic
 def period_publish(
-    *, period: Period | str, by: AbstractBaseUser | None = None, note: str = "", today: date | None = None
+    *, period: Period | str, actor=None, note: str = "", today: datetime.date | None = None
 ) -> Publication:
     """Snapshot ``period``'s figures from the request records as its next publication version.
 
@@ -180,7 +627,9 @@ def period_publish(
             "published before this system existed are loaded with `import_figures`.",
             code="period_empty",
         )
-    publication = _publication_create(period=period, source=Publication.Source.COMPUTED, by=by, note=note)
+    publication = _publication_create(
+        period=period, source=Publication.Source.COMPUTED, actor=actor, note=note
+    )
     FigureRow.objects.bulk_create(
         FigureRow(
             publication=publication,
@@ -211,9 +660,7 @@ class ImportedFigure:
 
 
 @transaction.atomic
-def figures_import(
-    *, figures: list[ImportedFigure], by: AbstractBaseUser | None = None, note: str = ""
-) -> list[Publication]:
+def figures_import(*, figures: list[ImportedFigure], actor=None, note: str = "") -> list[Publication]:
     """Publish validated historical figures: one publication (source "imported") per period.
 
     Pause figures are unknown for such periods and stay blank. A period that already has figures
@@ -239,7 +686,9 @@ def figures_import(
         first_version = not Publication.objects.filter(period=period.label).exists()
         if first_version and not note.strip():
             note = "Figures imported from the report published before this system."
-        publication = _publication_create(period=period, source=Publication.Source.IMPORTED, by=by, note=note)
+        publication = _publication_create(
+            period=period, source=Publication.Source.IMPORTED, actor=actor, note=note
+        )
         FigureRow.objects.bulk_create(
             FigureRow(
                 publication=publication,
@@ -257,9 +706,7 @@ def figures_import(
     return publications
 
 
-def _pause_set_published(
-    *, decision: PauseDecision, by: AbstractBaseUser | None, published: bool
-) -> PauseDecision:
+def _pause_set_published(*, decision: PauseDecision, actor, published: bool) -> PauseDecision:
     decision = PauseDecision.objects.select_for_update().get(pk=decision.pk)
     if decision.is_published == published:
         return decision
@@ -273,19 +720,19 @@ def _pause_set_published(
         # "Last made public at"; kept when the decision is withdrawn.
         decision.published_at = timezone.now()
     decision.version += 1
-    decision._history_user = by if by is not None and by.is_authenticated else None
+    decision._history_user = actor if actor is not None and actor.is_authenticated else None
     decision.full_clean()
     decision.save()
     return decision
 
 
 @transaction.atomic
-def pause_publish(*, decision: PauseDecision, by: AbstractBaseUser | None = None) -> PauseDecision:
+def pause_publish(*, decision: PauseDecision, actor=None) -> PauseDecision:
     """Show a pause decision on the public register (idempotent); needs a public statement."""
-    return _pause_set_published(decision=decision, by=by, published=True)
+    return _pause_set_published(decision=decision, actor=actor, published=True)
 
 
 @transaction.atomic
-def pause_unpublish(*, decision: PauseDecision, by: AbstractBaseUser | None = None) -> PauseDecision:
+def pause_unpublish(*, decision: PauseDecision, actor=None) -> PauseDecision:
     """Withdraw a pause decision from the public register (idempotent)."""
-    return _pause_set_published(decision=decision, by=by, published=False)
+    return _pause_set_published(decision=decision, actor=actor, published=False)

@@ -3,10 +3,10 @@
 import datetime
 
 import pytest
-from django.contrib.auth.models import Permission
+from django.contrib.auth.models import Group, Permission
 from django.urls import reverse
 
-from requests_app import services
+from requests_app import roles, services
 from requests_app.models import PauseDecision, Publication
 from tests.factories import DataRequestFactory, PauseDecisionFactory, UserFactory
 
@@ -149,3 +149,12 @@ def test_pause_decisions_are_published_by_an_action_of_publishers_only(client):
     client.post(PAUSES, {"action": "unpublish_decisions", "_selected_action": [draft.pk]})
     draft.refresh_from_db()
     assert not draft.is_published
+
+
+def test_only_the_publisher_role_holds_the_publishing_permissions():
+    for role in [roles.REVIEWER, roles.PUBLISHER, roles.AUDITOR]:
+        user = UserFactory(username=f"{role.lower()}-1")
+        user.groups.add(Group.objects.get(name=role))
+        can = role == roles.PUBLISHER
+        assert user.has_perm("requests_app.publish_period") is can, role
+        assert user.has_perm("requests_app.publish_pausedecision") is can, role

@@ -308,9 +308,9 @@ def world_with_secrets():
         internal_rationale="CANARY-RATIONALE-91c2",
         decided_by=reviewer,
     )
-    services.period_publish(period="2020-H1", by=reviewer)
-    services.period_publish(period="2020-H2", by=reviewer)
-    services.period_publish(period="2020-H2", by=reviewer, note="Second look.")
+    services.period_publish(period="2020-H1", actor=reviewer)
+    services.period_publish(period="2020-H2", actor=reviewer)
+    services.period_publish(period="2020-H2", actor=reviewer, note="Second look.")
     # 2021-H1 has requests but is never published.
 
 

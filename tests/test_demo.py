@@ -62,13 +62,22 @@ def test_seed_demo_is_idempotent_and_tells_the_hong_kong_story(capsys):
     )
     assert produced_share(hk_emergencies) > 0.5
     assert DataRequest.objects.filter(country="HK", status=DataRequest.Status.ON_HOLD, held_by=pause).exists()
+    held_countries = DataRequest.objects.filter(status=DataRequest.Status.ON_HOLD).values_list(
+        "country", flat=True
+    )
+    assert set(held_countries) <= {"HK", "RU"}
+    rejected_for_pause = DataRequest.objects.filter(
+        outcome_reason=DataRequest.OutcomeReason.JURISDICTION_PAUSED
+    )
+    assert set(rejected_for_pause.values_list("country", flat=True)) <= {"HK", "RU"}
 
 
 def test_seed_demo_with_admin_prints_the_password(capsys, client):
     call_command("seed_demo", scale=0.02, with_admin=True)
     out = capsys.readouterr().out
     password = out.split("Superuser 'admin' password: ")[1].strip()
-    assert client.login(username="admin", password=password)
+    response = client.post("/admin/login/", {"username": "admin", "password": password})
+    assert response.status_code == 302
     assert client.get("/admin/").status_code == 200
 
 

@@ -156,13 +156,13 @@ def test_a_period_without_requests_is_not_published_as_zero():
 def test_republishing_creates_the_next_version_with_its_note_and_keeps_the_old_one():
     request = completed(D(2020, 3, 1), 5)
     publisher = UserFactory(username="publisher.mei")
-    first = services.period_publish(period="2020-H1", by=publisher)
+    first = services.period_publish(period="2020-H1", actor=publisher)
 
     with pytest.raises(ValidationError, match="Say why it is re-published"):
         services.period_publish(period="2020-H1")
     request.outcome = DataRequest.Outcome.REJECTED
     request.save()
-    second = services.period_publish(period="2020-H1", note="Corrected one outcome.", by=publisher)
+    second = services.period_publish(period="2020-H1", note="Corrected one outcome.", actor=publisher)
 
     assert (second.version, second.note, second.published_by) == (2, "Corrected one outcome.", publisher)
     assert first.rows.get().requests_with_data_produced == 1  # the snapshot did not move
@@ -193,17 +193,17 @@ def test_pause_publish_and_unpublish_record_who_and_when():
     publisher = UserFactory(username="publisher.mei")
     draft = PauseDecisionFactory(country="BY", is_published=False, public_statement="")
     with pytest.raises(ValidationError) as excinfo:
-        services.pause_publish(decision=draft, by=publisher)
+        services.pause_publish(decision=draft, actor=publisher)
     assert "public statement" in str(excinfo.value)
 
     draft.public_statement = "We paused requests from Belarus."
     draft.save()
-    published = services.pause_publish(decision=draft, by=publisher)
+    published = services.pause_publish(decision=draft, actor=publisher)
     assert published.is_published and published.published_at is not None
     assert published.history.first().history_user == publisher
     assert services.pause_publish(decision=published).version == published.version  # idempotent
 
-    withdrawn = services.pause_unpublish(decision=published, by=publisher)
+    withdrawn = services.pause_unpublish(decision=published, actor=publisher)
     assert not withdrawn.is_published
     assert withdrawn.published_at == published.published_at  # "last made public at" is kept
     assert [h.is_published for h in withdrawn.history.order_by("history_date")][-3:] == [False, True, False]

@@ -26,7 +26,7 @@ class Command(BaseCommand):
             except get_user_model().DoesNotExist as error:
                 raise CommandError(f"No user named '{by}'.") from error
         try:
-            publication = period_publish(period=period, note=note, by=user)
+            publication = period_publish(period=period, note=note, actor=user)
         except ValidationError as error:
             raise CommandError(" ".join(error.messages)) from error
         rows = publication.rows.count()

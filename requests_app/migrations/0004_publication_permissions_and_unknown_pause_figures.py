@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('requests_app', '0001_initial'),
+        ('requests_app', '0003_request_reference_prefix_index'),
     ]
 
     operations = [

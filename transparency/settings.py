@@ -62,6 +62,10 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Hardening (transparency/middleware.py): NUL in a URL or cookie is a 400 (PostgreSQL cannot
+    # take it); a database outage answers 503 "temporarily unavailable".
+    "transparency.middleware.RejectNulMiddleware",
+    "transparency.middleware.DatabaseUnavailableMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",

@@ -10,3 +10,6 @@ urlpatterns = [
     path(settings.ADMIN_URL, admin.site.urls),
     path("", include("requests_app.urls")),
 ]
+
+# A database failure outside a view still answers 503, not 500 (transparency/middleware.py).
+handler500 = "transparency.middleware.server_error"

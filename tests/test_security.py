@@ -196,7 +196,7 @@ def test_404_page_reveals_nothing(client):
 def test_500_page_reveals_nothing(client):
     client.raise_request_exception = False
     with mock.patch(
-        "requests_app.views.selectors.latest_publication", side_effect=RuntimeError("secret-canary")
+        "requests_app.views.selectors.overview", side_effect=RuntimeError("secret-canary")
     ):
         response = client.get("/")
     assert response.status_code == 500

@@ -177,6 +177,7 @@ class Figures:
     accounts_specified: int = 0
     requests_with_data_produced: int = 0
     disclosure_requests: int = 0  # requests other than preservation: the share's denominator
+    disclosure_produced: int = 0  # ... and those of them with data produced: its numerator
     requests_received_during_pause: int | None = 0
     requests_produced_under_pause_exception: int | None = 0
     by_type: dict[str, int] = field(default_factory=dict)
@@ -187,6 +188,7 @@ class Figures:
         self.requests_with_data_produced += row["produced"]
         if row["request_type"] != PRESERVATION:
             self.disclosure_requests += row["requests"]
+            self.disclosure_produced += row["produced"]
         # Imported historical figures carry no pause columns: unknown stays unknown.
         for name, key in (
             ("requests_received_during_pause", "during_pause"),
@@ -198,7 +200,7 @@ class Figures:
 
     @property
     def percent_with_data_produced(self) -> Decimal | None:
-        return percent_of(self.requests_with_data_produced, self.disclosure_requests)
+        return percent_of(self.disclosure_produced, self.disclosure_requests)
 
 
 _SUMS = {

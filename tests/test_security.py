@@ -195,9 +195,7 @@ def test_404_page_reveals_nothing(client):
 @pytest.mark.django_db
 def test_500_page_reveals_nothing(client):
     client.raise_request_exception = False
-    with mock.patch(
-        "requests_app.views.selectors.overview", side_effect=RuntimeError("secret-canary")
-    ):
+    with mock.patch("requests_app.views.selectors.overview", side_effect=RuntimeError("secret-canary")):
         response = client.get("/")
     assert response.status_code == 500
     assert "Something went wrong" in response.text

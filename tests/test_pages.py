@@ -317,3 +317,25 @@ def test_demo_hong_kong_page_shows_the_pause_band_and_figures(client):
     assert int(during) > 0 and int(exception) >= 0
     assert "Received during a pause" in page and "Produced under a pause exception" in page
     assert DataRequest.objects.filter(country="HK").exists()
+
+
+@pytest.mark.slow
+def test_redis_cache_when_redis_url_is_set(tmp_path):
+    """With REDIS_URL the page cache is Redis (shared by every app process)."""
+    import os
+    import subprocess
+    import sys
+
+    code = (
+        "from django.core.cache import caches; cache = caches['default']; cache.set('probe', 42); "
+        "print(type(cache).__name__, cache.get('probe')); cache.delete('probe')"
+    )
+    env = {**os.environ, "REDIS_URL": "redis://127.0.0.1:6379/15"}
+    result = subprocess.run(
+        [sys.executable, "manage.py", "shell", "-c", code],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.stdout.strip().splitlines()[-1] == "RedisCache 42", result.stderr

@@ -44,9 +44,10 @@ def sync_roles(apps, schema_editor=None, extra: dict[str, list[str]] | None = No
 
     # Permissions are normally created after all migrations; a fresh database needs them now.
     for app_config in apps.get_app_configs():
-        app_config.models_module = True
+        original = getattr(app_config, "models_module", None)
+        app_config.models_module = original or True  # historical app configs have none
         create_permissions(app_config, apps=apps, verbosity=0)
-        app_config.models_module = None
+        app_config.models_module = original
 
     Group = apps.get_model("auth", "Group")
     Permission = apps.get_model("auth", "Permission")
@@ -62,3 +63,10 @@ def sync_roles(apps, schema_editor=None, extra: dict[str, list[str]] | None = No
         if missing:
             raise RuntimeError(f"Role {name}: unknown permissions {sorted(missing)}")
         group.permissions.set(permissions)
+
+
+def ensure_roles() -> None:
+    """Recreate the groups on a database emptied after migrating (``flush``, transactional tests)."""
+    from django.apps import apps
+
+    sync_roles(apps, extra=PUBLISHING_PERMISSIONS)

@@ -98,14 +98,34 @@ def _save(request: DataRequest, actor) -> DataRequest:
     return request
 
 
+# The statuses in which a new request is subject to the hold rule (a decided one is not).
+HOLDABLE_ON_ARRIVAL = (Status.RECEIVED, Status.IN_REVIEW)
+
+
+class ArrivalHolds:
+    """The hold rule for arriving requests, with the pause decisions in force on one day loaded once.
+
+    A new request that is received or in review arrives on hold, held by the decision in force
+    that day for its country and request type. ``request_create`` asks it about one request; the
+    CSV importer builds one and asks it about every row, so both apply the same rule.
+    """
+
+    def __init__(self, *, on: datetime.date):
+        self.on = on
+        self._pauses: dict[tuple[str, str], PauseDecision] = {}
+        # In the model's ordering (latest effective first), like the single look-up always was.
+        for pause in PauseDecision.objects.in_force_on(on):
+            for request_type in pause.covered_request_types:
+                self._pauses.setdefault((pause.country.code, request_type), pause)
+
+    def pause_for(self, *, country: str, request_type: str) -> PauseDecision | None:
+        """The decision that holds a new request of this type from this country, if any."""
+        return self._pauses.get((country, request_type))
+
+
 def holding_pause_for(*, country: str, request_type: str, on: datetime.date) -> PauseDecision | None:
     """The pause decision that holds requests of this type from this country on ``on``, if any."""
-    covered = {
-        DataRequest.RequestType.LEGAL_PROCESS: Q(covers_legal_process=True),
-        DataRequest.RequestType.EMERGENCY: Q(covers_emergency=True),
-        DataRequest.RequestType.PRESERVATION: Q(covers_preservation=True),
-    }[request_type]
-    return PauseDecision.objects.in_force_on(on).filter(covered, country=country).first()
+    return ArrivalHolds(on=on).pause_for(country=country, request_type=request_type)
 
 
 @transaction.atomic
@@ -113,7 +133,7 @@ def request_create(*, actor=None, today: datetime.date | None = None, **fields) 
     """Log a new request; it arrives on hold when a pause in force today covers it."""
     request = DataRequest(**fields)
     request.version = 1
-    if request.status in (Status.RECEIVED, Status.IN_REVIEW):
+    if request.status in HOLDABLE_ON_ARRIVAL:
         pause = holding_pause_for(
             country=str(request.country),
             request_type=request.request_type,

@@ -8,16 +8,16 @@ changed what; ``actor`` is that user.
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
-from simple_history.utils import bulk_update_with_history
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
-from .models import DataRequest, PauseDecision
+from .models import Authority, DataRequest, ImportRun, PauseDecision
 
 Status = DataRequest.Status
 
@@ -483,3 +483,96 @@ def pauses_apply_due(*, actor=None, today: datetime.date | None = None) -> HoldC
         change = _apply_holds(pause, actor, today)
         held, released = held + change.to_hold, released + change.to_release
     return HoldChange(to_hold=held, to_release=released)
+
+
+# --------------------------------------------------------------------------------------------
+# Bulk intake (requests_app/importers.py reads and checks the CSV; these write it)
+# --------------------------------------------------------------------------------------------
+
+
+def request_transition_check(*, request: DataRequest, status: str) -> None:
+    """Raise TransitionError unless a reviewer may move ``request`` to ``status``."""
+    _check_transition(request, status)
+
+
+def authorities_create_bulk(
+    *, authorities: list[tuple[str, str, str]], actor=None
+) -> dict[tuple[str, str], Authority]:
+    """Find or create each (name, country, kind) in a few queries, with history for the new ones.
+
+    Returns every authority by (name, country); an existing one keeps its kind.
+    """
+    wanted = {(name, country): kind for name, country, kind in authorities}
+    found = {
+        (authority.name, authority.country.code): authority
+        for authority in Authority.objects.filter(
+            name__in={name for name, _ in wanted}, country__in={country for _, country in wanted}
+        )
+        if (authority.name, authority.country.code) in wanted
+    }
+    new = [
+        Authority(name=name, country=country, kind=kind)
+        for (name, country), kind in wanted.items()
+        if (name, country) not in found
+    ]
+    for authority in new:
+        authority.full_clean(validate_unique=False, validate_constraints=False)
+    if new:
+        bulk_create_with_history(
+            new, Authority, default_user=actor, default_change_reason="created by import"
+        )
+        # Not every database returns ids from a bulk insert: read them back.
+        for authority in Authority.objects.filter(
+            name__in={a.name for a in new}, country__in={a.country.code for a in new}
+        ):
+            found.setdefault((authority.name, authority.country.code), authority)
+    return found
+
+
+def import_run_start(*, actor, source: str, file_name: str, update_existing: bool) -> ImportRun:
+    """Open the audit record of an import; the requests it creates point to it."""
+    now = timezone.now()
+    return ImportRun.objects.create(
+        started_at=now,
+        finished_at=now,
+        user=actor,
+        source=source,
+        file_name=file_name[: ImportRun._meta.get_field("file_name").max_length],
+        file_sha256="",
+        file_size=0,
+        update_existing=update_existing,
+        rows=0,
+        created=0,
+        updated=0,
+        unchanged=0,
+        held=0,
+        blank_lines=0,
+    )
+
+
+def import_run_finish(*, run: ImportRun, **counts) -> ImportRun:
+    """Record what the import did (file hash and size, row counts) and when it finished."""
+    for name, value in counts.items():
+        setattr(run, name, value)
+    run.finished_at = timezone.now()
+    run.full_clean()
+    run.save()
+    return run
+
+
+def requests_create_imported(*, rows: list[Sequence], fields: Sequence[str]) -> None:
+    """Insert checked rows of new requests (values in ``fields`` order) in bulk.
+
+    The caller (the importer) has applied every rule ``request_create`` and ``clean()`` apply,
+    the hold rule included (``ArrivalHolds``); the named constraints are the backstop. On
+    PostgreSQL the rows are streamed with COPY, the fastest way in; elsewhere ``bulk_create``.
+    Their creation record is the ImportRun they point to, not a history row each.
+    """
+    if connection.vendor == "postgresql":
+        columns = ", ".join(DataRequest._meta.get_field(name).column for name in fields)
+        with connection.cursor() as cursor:
+            with cursor.copy(f"COPY {DataRequest._meta.db_table} ({columns}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+        return
+    DataRequest.objects.bulk_create([DataRequest(**dict(zip(fields, row, strict=True))) for row in rows])

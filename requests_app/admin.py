@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
 
-from . import services
+from . import admin_import, services
 from .models import Authority, DataRequest, FigureRow, PauseDecision, Publication
 from .periods import Period
 
@@ -175,7 +175,7 @@ class CompleteForm(forms.Form):
 
 
 @admin.register(DataRequest)
-class DataRequestAdmin(SimpleHistoryAdmin):
+class DataRequestAdmin(admin_import.RequestImportExportMixin, SimpleHistoryAdmin):
     form = VersionedForm
     list_display = [
         "reference",
@@ -201,7 +201,7 @@ class DataRequestAdmin(SimpleHistoryAdmin):
     list_select_related = ["assignee"]
     show_full_result_count = False
     list_per_page = 100
-    actions = ["assign_to_me", "start_review", "complete_with_outcome", "withdraw"]
+    actions = ["assign_to_me", "start_review", "complete_with_outcome", "withdraw", "export_as_csv"]
     fieldsets = [
         (None, {"fields": ["reference", "country", "authority", "request_type", "legal_process", "product"]}),
         ("Intake", {"fields": ["accounts_specified", "received_on", "acknowledged_on", "assignee"]}),
@@ -516,3 +516,11 @@ class PublicationAdmin(admin.ModelAdmin):
     search_fields = ["period", "note"]
     date_hierarchy = "published_at"
     inlines = [FigureRowInline]
+
+
+# --------------------------------------------------------------------------------------------
+# Bulk intake: the import page and the export action live in admin_import.py (mixed into
+# DataRequestAdmin above); the record of each import is read-only.
+# --------------------------------------------------------------------------------------------
+
+admin_import.register(admin.site)

@@ -1,3 +1,4 @@
+import argparse
 from pathlib import Path
 
 from django.contrib.auth import get_user_model
@@ -41,11 +42,28 @@ class Command(BaseCommand):
             help="Print a progress line every ROWS rows (default 100000; 0 for none).",
         )
         parser.add_argument(
+            "--bulk-load",
+            action=argparse.BooleanOptionalAction,
+            default=None,
+            help="PostgreSQL: drop and rebuild the requests table's indexes around one COPY (locks the "
+            "table while it runs). Default: only for a large file into a smaller table.",
+        )
+        parser.add_argument(
             "--batch-size", type=int, default=importers.BATCH_SIZE, help="Rows written per batch."
         )
 
     def handle(
-        self, *args, file: Path, update, dry_run, user, progress_every, batch_size, verbosity, **options
+        self,
+        *args,
+        file: Path,
+        update,
+        dry_run,
+        user,
+        progress_every,
+        bulk_load,
+        batch_size,
+        verbosity,
+        **options,
     ):
         if batch_size < 1:
             raise CommandError("--batch-size must be at least 1.")
@@ -80,6 +98,7 @@ class Command(BaseCommand):
                 actor=actor,
                 origin=ImportRun.Source.COMMAND,
                 batch_size=batch_size,
+                bulk_load=bulk_load,
                 progress=progress,
             )
         if not result.ok:

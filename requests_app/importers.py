@@ -246,6 +246,7 @@ class ImportResult:
             f"created {self.created:,} ({self.held:,} on hold by a pause), updated {self.updated:,}, "
             f"skipped {self.unchanged + self.blank_lines:,} ({self.unchanged:,} unchanged, "
             f"{self.blank_lines:,} blank lines); {self.rows:,} rows in {self.seconds:.1f} s{rate}"
+            + (f", written by {self.strategy}" if self.strategy and not self.dry_run else "")
         )
 
     def summary(self) -> str:
@@ -401,6 +402,10 @@ class _Writer:
     def start(self, expected_bytes: int | None) -> None:
         pass
 
+    def may_exist(self) -> bool:
+        """Whether any reference of the file may already be in the table."""
+        return True
+
     def existing(self, references: list[str]) -> set[str]:
         found: set[str] = set()
         for start in range(0, len(references), 500):
@@ -512,6 +517,9 @@ class _BulkLoadWriter(_CopyWriter):
                 cursor.execute(f'DROP INDEX "{name}"')
         self.cursor = self.copying = self.copy = None
 
+    def may_exist(self):
+        return bool(self.references)
+
     def existing(self, references):
         return self.references.intersection(references)
 
@@ -557,13 +565,16 @@ def _writer_for(run, now, *, bulk_load: bool | None, expected_bytes: int | None)
     if bulk_load is None:
         bulk_load = False
         if expected_bytes and expected_bytes >= BULK_LOAD_MIN_BYTES:
+            # Rebuilding pays off when the table holds fewer rows than the file brings (counted
+            # up to that number: planner statistics may be missing right after a load).
+            file_rows = expected_bytes // BULK_LOAD_BYTES_PER_ROW
             with connection.cursor() as cursor:
                 cursor.execute(
-                    "SELECT reltuples::bigint FROM pg_class WHERE oid = %s::regclass",
-                    [DataRequest._meta.db_table],
+                    f"SELECT count(*) FROM (SELECT 1 FROM {DataRequest._meta.db_table} LIMIT %s) AS head",
+                    [file_rows],
                 )
-                (estimated_rows,) = cursor.fetchone()
-            bulk_load = estimated_rows < expected_bytes // BULK_LOAD_BYTES_PER_ROW
+                (table_rows,) = cursor.fetchone()
+            bulk_load = table_rows < file_rows
     if not bulk_load:
         return _CopyWriter(run, now)
     writer = _BulkLoadWriter(run, now)
@@ -615,6 +626,7 @@ class _Importer:
             for pk, username in User._default_manager.values_list("pk", User.USERNAME_FIELD)
         }
         self.deferred_updates: list[tuple] = []
+        self.unheld_on_hold: set[int] = set()  # lines of this batch saying on_hold that nothing holds
         self.new_authorities: dict[str, tuple[str, str, str]] = {}  # placeholder -> (name, country, kind)
 
     # --- header -----------------------------------------------------------------------------
@@ -770,10 +782,12 @@ class _Importer:
             if result.error_count == errors_before:
                 file_status = status
                 held_by_id = N
-                if holding and status in _HOLD_CANDIDATES:
+                if status in _HOLD_CANDIDATES:
                     held_by_id = holding.get((code, request_type), N)
                     if held_by_id is not N:
                         status = _ON_HOLD
+                    elif status == _ON_HOLD:
+                        self.unheld_on_hold.add(line)
                 row = (
                     reference,
                     code,
@@ -1004,13 +1018,21 @@ class _Importer:
                         (*row[:position], ids[row[position]], *row[position + 1 :]),
                         file_status,
                     )
-        existing = writer.existing([row[0] for _, row, _ in batch] + [reference for _, reference in rejected])
+        existing = (
+            writer.existing([row[0] for _, row, _ in batch] + [reference for _, reference in rejected])
+            if writer.may_exist()
+            else set()
+        )
         if not self.update:
             for line, reference in rejected:
                 if reference in existing:
                     result.add_error(line, "reference", reference, _ALREADY_THERE)
-        to_create = []
         to_update = []
+        if not existing and not self.unheld_on_hold:  # the common case, a million times over
+            to_create = [row for _, row, _ in batch]
+            batch = []
+        else:
+            to_create = []
         for line, row, file_status in batch:
             reference = row[0]
             if reference in existing:
@@ -1018,7 +1040,7 @@ class _Importer:
                     to_update.append((line, row, file_status))
                 else:
                     result.add_error(line, "reference", reference, _ALREADY_THERE)
-            elif file_status == _ON_HOLD and row[_R["held_by_id"]] is N:
+            elif line in self.unheld_on_hold:
                 result.add_error(
                     line,
                     "status",
@@ -1050,7 +1072,10 @@ class _Importer:
                 )
             else:
                 result.created += len(to_create)
-                result.held += sum(1 for row in to_create if row[_R["held_by_id"]] is not N)
+                result.held += (
+                    sum(1 for row in to_create if row[_R["held_by_id"]] is not N) if self.holding else 0
+                )
+        self.unheld_on_hold.clear()
         if self.progress is not None:
             self.progress(result.rows, time.monotonic() - self.started)
 

@@ -2,6 +2,7 @@
 
 import html
 import io
+from pathlib import Path
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -22,6 +23,11 @@ GOOD = (
     HEADER + "\nADM-1,DE,2020-03-10,legal_process,2,BKA,police\nADM-2,fr,2020-04-01,emergency,1,,\n"
 ).encode()
 BAD = (HEADER + "\nADM-1,DE,2020-03-10,legal_process,2,,\nADM-2,XX,2020-02-30,emergency,0,,\n").encode()
+
+
+@pytest.fixture(autouse=True)
+def _uploads_in_tmp(settings, tmp_path):
+    settings.REQUEST_IMPORT_UPLOAD_DIR = str(tmp_path / "uploads")
 
 
 def upload(client, data: bytes, **extra):
@@ -45,7 +51,7 @@ def test_reviewer_sees_every_error_in_the_preview_and_nothing_is_imported(client
     assert DataRequest.objects.count() == 0 and ImportRun.objects.count() == 0
 
 
-def test_reviewer_previews_then_confirms_and_the_import_is_recorded(client):
+def test_reviewer_previews_then_confirms_and_the_import_is_recorded(client, settings):
     reviewer = login_as(client, roles.REVIEWER)
     response = upload(client, GOOD)
     text = page(response)
@@ -63,6 +69,7 @@ def test_reviewer_previews_then_confirms_and_the_import_is_recorded(client):
     assert (run.user, run.source, run.file_name, run.created) == (reviewer, "admin", "requests.csv", 2)
 
     # The upload is gone once imported: confirming twice imports nothing twice.
+    assert not any(Path(settings.REQUEST_IMPORT_UPLOAD_DIR).iterdir())
     response = client.post(IMPORT, {"token": token, "confirm": "Import"})
     assert response.status_code == 302 and response["Location"] == IMPORT
     assert DataRequest.objects.count() == 2

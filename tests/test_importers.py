@@ -733,3 +733,57 @@ def test_export_then_import_into_a_fresh_database_reproduces_every_field(varied_
     again = run(exported.getvalue().encode(), update=True)
     assert again.ok and (again.created, again.updated, again.unchanged) == (0, 0, 6)
     assert DataRequest.history.count() == history
+
+
+# --- the PostgreSQL bulk-load strategy ------------------------------------------------------------
+
+postgresql_only = pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's strategy")
+
+
+def requests_schema() -> dict:
+    with connection.cursor() as cursor:
+        return connection.introspection.get_constraints(cursor, DataRequest._meta.db_table)
+
+
+@postgresql_only
+def test_bulk_load_imports_checks_and_restores_every_index_and_constraint(existing):
+    schema = requests_schema()
+    pause = PauseDecisionFactory(country="HK", effective_from=datetime.date(2020, 7, 6))
+    data = csv_bytes(
+        HEADER + ",authority,status",
+        *(f"B-{n},DE,2020-03-10,legal_process,1,Polizei {n % 3}," for n in range(30)),
+        "HK-1,HK,2020-08-01,legal_process,1,,",
+    )
+    result = run(data, bulk_load=True, batch_size=7)
+    assert result.ok, result.error_lines()
+    assert (result.strategy, result.created, result.held) == ("bulk load", 31, 1)
+    assert DataRequest.objects.get(reference="HK-1").held_by == pause
+    assert Authority.objects.filter(name__startswith="Polizei").count() == 3
+    assert requests_schema() == schema
+
+    before = table_counts()
+    failed = run(
+        csv_bytes(HEADER, "B-99,DE,2020-03-10,legal_process,1", "OLD-1,DE,2020-03-10,emergency,1"),
+        bulk_load=True,
+    )
+    assert [str(e) for e in failed.errors] == [
+        "line 3, column reference, value 'OLD-1': already in the database (import with --update to update "
+        "existing requests)"
+    ]
+    assert table_counts() == before
+    assert requests_schema() == schema
+
+
+@postgresql_only
+def test_bulk_load_is_chosen_for_a_large_file_into_a_smaller_table(monkeypatch):
+    run_record = services.import_run_start(actor=None, source="command", file_name="x", update_existing=False)
+    now = run_record.started_at
+    large = importers.BULK_LOAD_MIN_BYTES
+    assert importers._writer_for(run_record, now, bulk_load=None, expected_bytes=large - 1).strategy == "copy"
+    monkeypatch.setattr(importers, "BULK_LOAD_BYTES_PER_ROW", large // 3)  # the file brings 3 rows
+    DataRequestFactory.create_batch(3)
+    assert importers._writer_for(run_record, now, bulk_load=None, expected_bytes=large).strategy == "copy"
+    DataRequest.objects.first().delete()
+    writer = importers._writer_for(run_record, now, bulk_load=None, expected_bytes=large)
+    assert writer.strategy == "bulk load"
+    writer.finish()

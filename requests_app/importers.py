@@ -653,7 +653,7 @@ class _Importer:
         # Absent columns read the "" that _read_rows appends to every record.
         self.fields = itemgetter(*[names.index(name) if name in names else -1 for name in COLUMNS])
         self.unnamed = [position for position, name in enumerate(names) if not name]
-        self.result.columns = [name for name in names if name]
+        self.result.columns = self.present  # the order of the preview's values
 
     # --- rows -------------------------------------------------------------------------------
 

@@ -56,7 +56,9 @@ def test_reviewer_previews_then_confirms_and_the_import_is_recorded(client, sett
     response = upload(client, GOOD)
     text = page(response)
     assert "2 row(s) checked, no errors. Importing will create 2 request(s)" in text
-    assert "ADM-1" in text and "BKA" in text and ">FR<" in text  # the first rows, as they will be stored
+    # The first rows, as they will be stored, under their columns.
+    assert response.context["result"].columns[:2] == ["reference", "country"]
+    assert "<td>3</td><td>ADM-2</td><td>FR</td><td>2020-04-01</td><td>emergency</td>" in text
     assert 'name="confirm"' in text
     assert DataRequest.objects.count() == 0  # a preview writes nothing
 

@@ -37,6 +37,20 @@ PUBLISHING_PERMISSIONS: dict[str, list[str]] = {
     PUBLISHER: ["publish_period", "publish_pausedecision"],
 }
 
+# From migration 0006 on: every role reads the audit record of CSV imports.
+IMPORT_PERMISSIONS: dict[str, list[str]] = {
+    role: ["view_importrun"] for role in (REVIEWER, PUBLISHER, AUDITOR)
+}
+
+
+def current_extra_permissions() -> dict[str, list[str]]:
+    """Everything granted after migration 0002, for code that syncs the roles of today's models."""
+    merged: dict[str, list[str]] = {}
+    for extra in (PUBLISHING_PERMISSIONS, IMPORT_PERMISSIONS):
+        for role, codenames in extra.items():
+            merged.setdefault(role, []).extend(codenames)
+    return merged
+
 
 def sync_roles(apps, schema_editor=None, extra: dict[str, list[str]] | None = None) -> None:
     """Create the groups and set exactly their permissions (codenames of this app)."""
@@ -69,4 +83,4 @@ def ensure_roles() -> None:
     """Recreate the groups on a database emptied after migrating (``flush``, transactional tests)."""
     from django.apps import apps
 
-    sync_roles(apps, extra=PUBLISHING_PERMISSIONS)
+    sync_roles(apps, extra=current_extra_permissions())

@@ -110,6 +110,7 @@ EXPECTED = {
         "authority": WORK,
         "pausedecision": VIEW_ONLY,
         "publication": VIEW_ONLY,
+        "importrun": VIEW_ONLY,
     },
     roles.PUBLISHER: {
         "datarequest": WORK,
@@ -117,12 +118,14 @@ EXPECTED = {
         "pausedecision": WORK,
         # "Add publication" is the publish-a-period page; change is a read-only view.
         "publication": WORK,
+        "importrun": VIEW_ONLY,
     },
     roles.AUDITOR: {
         "datarequest": VIEW_ONLY,
         "authority": VIEW_ONLY,
         "pausedecision": VIEW_ONLY,
         "publication": VIEW_ONLY,
+        "importrun": VIEW_ONLY,
     },
 }
 

@@ -158,6 +158,11 @@ CACHES = {
 # A request open longer than this many days counts as overdue on the reviewers' desk.
 OVERDUE_AFTER_DAYS = int(os.environ.get("OVERDUE_AFTER_DAYS", "30"))
 
+# Bulk intake: where an uploaded CSV waits between its preview and the confirmed import
+# (empty: a directory under the system's temporary directory). Must be shared by all app
+# servers if there are several.
+REQUEST_IMPORT_UPLOAD_DIR = os.environ.get("REQUEST_IMPORT_UPLOAD_DIR", "")
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

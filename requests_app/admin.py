@@ -165,15 +165,7 @@ class VersionedForm(forms.ModelForm):
         return cleaned
 
 
-WORKFLOW_FIELDS = [
-    "status",
-    "outcome",
-    "outcome_reason",
-    "disclosure",
-    "pause_exception",
-    "decided_on",
-    "held_by",
-]
+WORKFLOW_FIELDS = services.WORKFLOW_FIELDS
 
 
 class CompleteForm(forms.Form):

@@ -47,6 +47,17 @@ REVIEWER_TRANSITIONS: dict[str, set[str]] = {
     Status.WITHDRAWN: set(),
 }
 
+# Fields that only the workflow services change (never a plain edit of the request).
+WORKFLOW_FIELDS = [
+    "status",
+    "outcome",
+    "outcome_reason",
+    "disclosure",
+    "pause_exception",
+    "decided_on",
+    "held_by",
+]
+
 REASON_REQUIRED_OUTCOMES = (DataRequest.Outcome.REJECTED, DataRequest.Outcome.NO_DATA)
 
 
@@ -320,17 +331,7 @@ def requests_complete_bulk(*, requests: Iterable[DataRequest], decision: Decisio
         bulk_update_with_history(
             accepted,
             DataRequest,
-            [
-                "status",
-                "outcome",
-                "outcome_reason",
-                "disclosure",
-                "pause_exception",
-                "decided_on",
-                "held_by",
-                "version",
-                "updated_at",
-            ],
+            [*WORKFLOW_FIELDS, "version", "updated_at"],
             batch_size=500,
             default_user=actor,
             default_change_reason="completed by bulk action",

@@ -169,6 +169,8 @@ class DataRequest(models.Model):
         null=True,
         blank=True,
         related_name="assigned_requests",
+        # request_assignee_status_idx (assignee first) serves every look-up by assignee.
+        db_index=False,
     )
     held_by = models.ForeignKey(
         "PauseDecision",
@@ -177,6 +179,7 @@ class DataRequest(models.Model):
         blank=True,
         related_name="held_requests",
         help_text="The pause decision that holds this request, while it is on hold.",
+        db_index=False,  # see request_held_by_idx: only held requests are indexed
     )
     import_run = models.ForeignKey(
         "ImportRun",
@@ -204,7 +207,9 @@ class DataRequest(models.Model):
             models.Index(fields=["country", "received_on"], name="request_country_received_idx"),
             models.Index(fields=["received_on", "request_type"], name="request_received_type_idx"),
             models.Index(fields=["status", "received_on"], name="request_status_received_idx"),
-            models.Index(fields=["request_type"], name="request_type_idx"),
+            # Few requests are on hold at any time: a partial index keeps holds and releases
+            # fast without indexing a million NULLs.
+            models.Index(fields=["held_by"], name="request_held_by_idx", condition=Q(held_by__isnull=False)),
             models.Index(fields=["assignee", "status"], name="request_assignee_status_idx"),
             # Prefix search on references (LIKE 'X%') on PostgreSQL; other databases ignore opclasses.
             models.Index(

@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 SEED_SCALE ?= 1
 
-.PHONY: run test install install-dev migrate lint bench loadtest clean
+.PHONY: run test install install-dev migrate lint browser bench loadtest clean
 
 $(VENV)/.installed: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -32,8 +32,13 @@ lint: install-dev
 	$(VENV)/bin/ruff check .
 	$(PY) manage.py makemigrations --check --dry-run
 
+## Debian's Chromium for the browser tests (Playwright drives it; it downloads no browser itself).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
 ## Lint, check migrations, run every test (DATABASE_URL picks PostgreSQL; SQLite otherwise).
-test: lint
+test: lint browser
 	$(VENV)/bin/pytest
 
 clean:

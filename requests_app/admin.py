@@ -20,7 +20,7 @@ from django.utils.functional import cached_property
 from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
 
-from . import selectors, services
+from . import admin_import, selectors, services
 from .models import Authority, DataRequest, FigureRow, PauseDecision, Publication
 from .periods import Period
 
@@ -165,15 +165,7 @@ class VersionedForm(forms.ModelForm):
         return cleaned
 
 
-WORKFLOW_FIELDS = [
-    "status",
-    "outcome",
-    "outcome_reason",
-    "disclosure",
-    "pause_exception",
-    "decided_on",
-    "held_by",
-]
+WORKFLOW_FIELDS = services.WORKFLOW_FIELDS
 
 
 class CompleteForm(forms.Form):
@@ -193,7 +185,7 @@ class CompleteForm(forms.Form):
 
 
 @admin.register(DataRequest)
-class DataRequestAdmin(SimpleHistoryAdmin):
+class DataRequestAdmin(admin_import.RequestImportExportMixin, SimpleHistoryAdmin):
     form = VersionedForm
     list_display = [
         "reference",
@@ -222,7 +214,7 @@ class DataRequestAdmin(SimpleHistoryAdmin):
     show_full_result_count = False
     paginator = CappedCountPaginator
     list_per_page = 100
-    actions = ["assign_to_me", "start_review", "complete_with_outcome", "withdraw"]
+    actions = ["assign_to_me", "start_review", "complete_with_outcome", "withdraw", "export_as_csv"]
     fieldsets = [
         (None, {"fields": ["reference", "country", "authority", "request_type", "legal_process", "product"]}),
         ("Intake", {"fields": ["accounts_specified", "received_on", "acknowledged_on", "assignee"]}),
@@ -681,3 +673,11 @@ class PublicationAdmin(admin.ModelAdmin):
             "action": "republish_periods",
         }
         return TemplateResponse(request, "admin/requests_app/publication/republish.html", context)
+
+
+# --------------------------------------------------------------------------------------------
+# Bulk intake: the import page and the export action live in admin_import.py (mixed into
+# DataRequestAdmin above); the record of each import is read-only.
+# --------------------------------------------------------------------------------------------
+
+admin_import.register(admin.site)

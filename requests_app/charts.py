@@ -104,7 +104,8 @@ def world_map(entries: list[MapEntry], *, title: str) -> SafeString:
         )
     legend = _map_legend(bounds, height)
     return format_html(
-        '<svg class="chart world-map" viewBox="0 0 {} {}" role="img" aria-labelledby="map-title">'
+        # role=group, not img: the map holds links, and an image cannot contain controls.
+        '<svg class="chart world-map" viewBox="0 0 {} {}" role="group" aria-labelledby="map-title">'
         '<title id="map-title">{}</title>{}{}{}</svg>',
         width,
         height + 34,

@@ -119,6 +119,7 @@ def _rng_for(*parts) -> random.Random:
 
 def _demo_users() -> list:
     """Desk staff without passwords (set one with `changepassword` to log in as them)."""
+    roles.ensure_roles()
     User = get_user_model()
     users = []
     for username, first, last, role in [

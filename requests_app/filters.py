@@ -185,3 +185,91 @@ class PauseRegisterFilter(django_filters.FilterSet):
         model = PauseDecision
         fields: list[str] = []
         form = StrictQueryForm
+
+
+# --- The /countries/ page -------------------------------------------------------------------
+
+SORTS = {
+    "name": ("Country", lambda row: row.name),
+    "-requests": ("Most requests", lambda row: -row.figures.requests),
+    "-accounts": ("Most accounts specified", lambda row: -row.figures.accounts_specified),
+    "-percent": (
+        "Highest % with data produced",
+        lambda row: (
+            -(
+                row.figures.percent_with_data_produced
+                if row.figures.percent_with_data_produced is not None
+                else -1
+            )
+        ),
+    ),
+    "percent": (
+        "Lowest % with data produced",
+        lambda row: (
+            row.figures.percent_with_data_produced
+            if row.figures.percent_with_data_produced is not None
+            else 101
+        ),
+    ),
+    "-during_pause": (
+        "Most received during a pause",
+        lambda row: -(row.figures.requests_received_during_pause or 0),
+    ),
+}
+
+
+class CountryPageFilter(django_filters.FilterSet):
+    """The /countries/ page: one published period, all or one request type, a name search and a
+    sort order. Every combination is a plain GET URL, so any view of the table can be shared."""
+
+    period = django_filters.ChoiceFilter(field_name="publication__period", label="Period", empty_label=None)
+    request_type = django_filters.ChoiceFilter(
+        field_name="request_type",
+        label="Request type",
+        choices=DataRequest.RequestType.choices,
+        empty_label="All request types",
+    )
+    q = django_filters.CharFilter(method="filter_search", label="Search countries", max_length=60)
+    sort = django_filters.ChoiceFilter(
+        method="keep",
+        label="Sort by",
+        choices=[(key, label) for key, (label, _) in SORTS.items()],
+        empty_label=None,
+    )
+
+    class Meta:
+        model = FigureRow
+        fields: list[str] = []
+
+    def __init__(self, data=None, *args, periods: list[str], **kwargs):
+        data = data.copy() if data is not None else None
+        if data is not None:
+            # Defaults make the bare URL /countries/ mean "latest period, by name".
+            if not data.get("period") and periods:
+                data["period"] = periods[0]
+            data.setdefault("sort", "name")
+        super().__init__(data, *args, **kwargs)
+        self.filters["period"].extra["choices"] = [(p, p) for p in periods]
+        self.form.fields["period"].choices = [(p, p) for p in periods]
+
+    def filter_search(self, queryset, name, value):
+        codes = codes_matching(value)
+        return queryset if codes is None else queryset.filter(country__in=codes)
+
+    def keep(self, queryset, name, value):
+        return queryset  # sorting applies to the per-country sums (see sorted_rows)
+
+    def sorted_rows(self, rows):
+        return sorted(rows, key=SORTS[self.form.cleaned_data.get("sort") or "name"][1])
+
+    @property
+    def matching_codes(self) -> list[str] | None:
+        return codes_matching(self.form.cleaned_data.get("q") or "")
+
+
+def codes_matching(search: str) -> list[str] | None:
+    """Country codes whose name contains ``search`` or whose code it is; None for no search."""
+    term = search.strip().lower()
+    if not term:
+        return None
+    return [c.code for c in countries if term in c.name.lower() or term == c.code.lower()]

@@ -169,6 +169,8 @@ class DataRequest(models.Model):
         null=True,
         blank=True,
         related_name="assigned_requests",
+        # request_assignee_status_idx (assignee first) serves every look-up by assignee.
+        db_index=False,
     )
     held_by = models.ForeignKey(
         "PauseDecision",
@@ -177,6 +179,18 @@ class DataRequest(models.Model):
         blank=True,
         related_name="held_requests",
         help_text="The pause decision that holds this request, while it is on hold.",
+        db_index=False,  # see request_held_by_idx: only held requests are indexed
+    )
+    import_run = models.ForeignKey(
+        "ImportRun",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="requests",
+        # Read rarely (an import's own page); an index would cost every bulk import its upkeep.
+        db_index=False,
+        help_text="The CSV import that created this request: its creation record (who, when, which file).",
     )
     internal_notes = models.TextField(blank=True, help_text="Never published.")
     # Optimistic concurrency: every save through the services bumps it; a save that started
@@ -184,7 +198,8 @@ class DataRequest(models.Model):
     version = models.PositiveIntegerField(default=1, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
-    history = HistoricalRecords(excluded_fields=["version", "updated_at"])
+    # import_run never changes after creation; the ImportRun itself is the creation record.
+    history = HistoricalRecords(excluded_fields=["version", "updated_at", "import_run"])
 
     class Meta:
         ordering = ["-received_on", "reference"]
@@ -192,7 +207,9 @@ class DataRequest(models.Model):
             models.Index(fields=["country", "received_on"], name="request_country_received_idx"),
             models.Index(fields=["received_on", "request_type"], name="request_received_type_idx"),
             models.Index(fields=["status", "received_on"], name="request_status_received_idx"),
-            models.Index(fields=["request_type"], name="request_type_idx"),
+            # Few requests are on hold at any time: a partial index keeps holds and releases
+            # fast without indexing a million NULLs.
+            models.Index(fields=["held_by"], name="request_held_by_idx", condition=Q(held_by__isnull=False)),
             models.Index(fields=["assignee", "status"], name="request_assignee_status_idx"),
             # Prefix search on references (LIKE 'X%') on PostgreSQL; other databases ignore opclasses.
             models.Index(
@@ -546,3 +563,58 @@ class FigureRow(models.Model):
             return None
         share = Decimal(100 * self.requests_with_data_produced) / Decimal(self.requests)
         return share.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+
+
+# --------------------------------------------------------------------------------------------
+# Bulk intake: the audit record of a CSV import
+# --------------------------------------------------------------------------------------------
+
+
+class ImportSource(models.TextChoices):
+    COMMAND = "command", "Command line (import_requests)"
+    ADMIN = "admin", "Admin upload"
+
+
+class ImportRun(models.Model):
+    """One completed CSV import of request records: who ran it, when, from which file, what it did.
+
+    Requests created by an import get no per-row "created" history entry (a million history rows
+    would double the cost of the import); they point here instead, and every later change to them
+    is recorded in their history as usual. Updates made by ``--update`` go through the services,
+    so each updated request has its own history entry. A failed or dry run writes nothing, this
+    record included.
+    """
+
+    Source = ImportSource
+
+    started_at = models.DateTimeField()
+    finished_at = models.DateTimeField()
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    source = models.CharField(max_length=20, choices=Source.choices)
+    file_name = models.CharField(max_length=255)
+    file_sha256 = models.CharField(max_length=64, help_text="SHA-256 of the file as uploaded.")
+    file_size = models.PositiveBigIntegerField(help_text="Bytes.")
+    update_existing = models.BooleanField(help_text="Existing references were updated (--update).")
+    rows = models.PositiveIntegerField(help_text="Data rows read (blank lines not counted).")
+    created = models.PositiveIntegerField()
+    updated = models.PositiveIntegerField()
+    unchanged = models.PositiveIntegerField(help_text="Existing requests the file did not change.")
+    held = models.PositiveIntegerField(help_text="Created requests that arrived on hold by a pause.")
+    blank_lines = models.PositiveIntegerField(help_text="Empty lines skipped.")
+
+    class Meta:
+        ordering = ["-started_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=choices_check("source", ImportSource), name="import_source_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(finished_at__gte=models.F("started_at")),
+                name="import_finished_not_before_started",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Import #{self.pk} of {self.file_name} ({self.started_at:%Y-%m-%d %H:%M})"

@@ -37,6 +37,20 @@ PUBLISHING_PERMISSIONS: dict[str, list[str]] = {
     PUBLISHER: ["publish_period", "publish_pausedecision"],
 }
 
+# From migration 0006 on: every role reads the audit record of CSV imports.
+IMPORT_PERMISSIONS: dict[str, list[str]] = {
+    role: ["view_importrun"] for role in (REVIEWER, PUBLISHER, AUDITOR)
+}
+
+
+def current_extra_permissions() -> dict[str, list[str]]:
+    """Everything granted after migration 0002, for code that syncs the roles of today's models."""
+    merged: dict[str, list[str]] = {}
+    for extra in (PUBLISHING_PERMISSIONS, IMPORT_PERMISSIONS):
+        for role, codenames in extra.items():
+            merged.setdefault(role, []).extend(codenames)
+    return merged
+
 
 def sync_roles(apps, schema_editor=None, extra: dict[str, list[str]] | None = None) -> None:
     """Create the groups and set exactly their permissions (codenames of this app)."""
@@ -44,9 +58,10 @@ def sync_roles(apps, schema_editor=None, extra: dict[str, list[str]] | None = No
 
     # Permissions are normally created after all migrations; a fresh database needs them now.
     for app_config in apps.get_app_configs():
-        app_config.models_module = True
+        original = getattr(app_config, "models_module", None)
+        app_config.models_module = original or True  # historical app configs have none
         create_permissions(app_config, apps=apps, verbosity=0)
-        app_config.models_module = None
+        app_config.models_module = original
 
     Group = apps.get_model("auth", "Group")
     Permission = apps.get_model("auth", "Permission")
@@ -62,3 +77,10 @@ def sync_roles(apps, schema_editor=None, extra: dict[str, list[str]] | None = No
         if missing:
             raise RuntimeError(f"Role {name}: unknown permissions {sorted(missing)}")
         group.permissions.set(permissions)
+
+
+def ensure_roles() -> None:
+    """Recreate the groups on a database emptied after migrating (``flush``, transactional tests)."""
+    from django.apps import apps
+
+    sync_roles(apps, extra=current_extra_permissions())

@@ -7,11 +7,15 @@ published ``Publication`` snapshots and published pause decisions only.
 from __future__ import annotations
 
 import datetime
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import Count, Exists, Max, OuterRef, Q, Subquery, Sum
+from django.utils import timezone
+from django_countries import countries
 
 from .models import FigureRow, PauseDecision, Publication
+from .periods import Period
 
 
 @dataclass(frozen=True)
@@ -134,3 +138,271 @@ def pause_register_state() -> DataState:
         count=Count("pk", filter=Q(is_published=True)), last=Max("updated_at"), versions=Sum("version")
     )
     return DataState(f"{state['count']}.{state['versions']}.{state['last']}", state["last"])
+
+
+# =============================================================================================
+# The report pages: overview, countries, a country, the pause register.
+# Figures come from the latest version of each published period only; pauses from published
+# decisions only, and their history only from the versions that were public.
+# =============================================================================================
+
+PRESERVATION = "preservation"
+PUBLIC_PAUSE_FIELDS = (
+    "status",
+    "covers_legal_process",
+    "covers_emergency",
+    "covers_preservation",
+    "holds_pending",
+    "effective_from",
+    "ended_on",
+    "public_statement",
+    "statement_url",
+    "exceptions_policy",
+)
+
+
+def percent_of(part: int, whole: int) -> Decimal | None:
+    """One decimal, rounded half up; None when there is nothing to divide."""
+    if not whole:
+        return None
+    return (Decimal(100 * part) / Decimal(whole)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+
+
+@dataclass
+class Figures:
+    """Summed figures of some rows. The produced share leaves out preservation requests, which
+    ask to keep data, not to disclose it."""
+
+    requests: int = 0
+    accounts_specified: int = 0
+    requests_with_data_produced: int = 0
+    disclosure_requests: int = 0  # requests other than preservation: the share's denominator
+    disclosure_produced: int = 0  # ... and those of them with data produced: its numerator
+    requests_received_during_pause: int | None = 0
+    requests_produced_under_pause_exception: int | None = 0
+    by_type: dict[str, int] = field(default_factory=dict)
+
+    def add(self, row: dict) -> None:
+        self.requests += row["requests"]
+        self.accounts_specified += row["accounts"]
+        self.requests_with_data_produced += row["produced"]
+        if row["request_type"] != PRESERVATION:
+            self.disclosure_requests += row["requests"]
+            self.disclosure_produced += row["produced"]
+        # Imported historical figures carry no pause columns: unknown stays unknown.
+        for name, key in (
+            ("requests_received_during_pause", "during_pause"),
+            ("requests_produced_under_pause_exception", "under_exception"),
+        ):
+            current, value = getattr(self, name), row[key]
+            setattr(self, name, None if current is None or value is None else current + value)
+        self.by_type[row["request_type"]] = self.by_type.get(row["request_type"], 0) + row["requests"]
+
+    @property
+    def percent_with_data_produced(self) -> Decimal | None:
+        return percent_of(self.disclosure_produced, self.disclosure_requests)
+
+
+_SUMS = {
+    "requests": Sum("requests"),
+    "accounts": Sum("accounts_specified"),
+    "produced": Sum("requests_with_data_produced"),
+    "during_pause": Sum("requests_received_during_pause"),
+    "under_exception": Sum("requests_produced_under_pause_exception"),
+    # SUM ignores NULLs; counting them tells "unknown" apart from 0.
+    "unknown_pause": Count("pk", filter=Q(requests_received_during_pause__isnull=True)),
+}
+
+
+def _rows(queryset, *group_by: str):
+    for row in (
+        queryset.values(*group_by, "request_type").annotate(**_SUMS).order_by(*group_by, "request_type")
+    ):
+        if row["unknown_pause"]:
+            row["during_pause"] = row["under_exception"] = None
+        yield row
+
+
+@dataclass
+class PeriodFigures:
+    period: str
+    figures: Figures
+    publication: Publication | None = None
+
+    @property
+    def period_obj(self) -> Period:
+        return Period.parse(self.period)
+
+
+def period_trend(*, country: str | None = None) -> list[PeriodFigures]:
+    """Figures per published period (latest versions), oldest first; of one country if given."""
+    rows = FigureRow.objects.filter(publication__in=latest_publications())
+    if country:
+        rows = rows.filter(country=country)
+    by_period: dict[str, PeriodFigures] = {}
+    for row in _rows(rows, "publication__period"):
+        label = row["publication__period"]
+        by_period.setdefault(label, PeriodFigures(label, Figures())).figures.add(row)
+    return [by_period[label] for label in sorted(by_period)]
+
+
+def overview(*, today: datetime.date) -> dict:
+    """Everything the overview page shows, in a fixed number of queries."""
+    publications = list(latest_publications())  # newest first
+    if not publications:
+        return {"publication": None, "current_pauses": list(current_public_pauses(today=today))}
+    latest = publications[0]
+    trend = period_trend()
+    for item in trend:
+        item.publication = next(p for p in publications if p.period == item.period)
+    current = trend[-1]
+    previous = trend[-2] if len(trend) > 1 else None
+    return {
+        "publication": latest,
+        "current": current,
+        "previous": previous,
+        "trend": trend,
+        "countries": country_table(publication=latest),
+        "current_pauses": list(current_public_pauses(today=today)),
+    }
+
+
+@dataclass
+class CountryRow:
+    code: str
+    name: str
+    figures: Figures
+    paused: bool = False
+
+
+def country_table(*, publication: Publication, request_type: str | None = None) -> list[CountryRow]:
+    """One publication's figures per country (all request types, or one), by country name."""
+    rows = FigureRow.objects.filter(publication=publication)
+    if request_type:
+        rows = rows.filter(request_type=request_type)
+    return country_figures(rows)
+
+
+def country_figures(rows) -> list[CountryRow]:
+    """Figure rows summed per country, by country name."""
+    by_country: dict[str, CountryRow] = {}
+    for row in _rows(rows, "country"):
+        code = row["country"]
+        if code not in by_country:
+            by_country[code] = CountryRow(code, countries.name(code), Figures())
+        by_country[code].figures.add(row)
+    return sorted(by_country.values(), key=lambda r: r.name)
+
+
+def current_public_pauses(*, today: datetime.date):
+    """Published decisions that hold or redirect requests today."""
+    return published_pauses().in_force_on(today).order_by("country")
+
+
+def paused_country_codes(*, today: datetime.date) -> set[str]:
+    return {str(code) for code in current_public_pauses(today=today).values_list("country", flat=True)}
+
+
+def country_published_periods(code: str) -> bool:
+    return FigureRow.objects.filter(country=code).exists()
+
+
+@dataclass
+class PublicChange:
+    """One public version of a decision and what changed from the previous public version."""
+
+    date: datetime.datetime
+    changes: list[tuple[str, str, str]]  # (field label, old, new); empty for the first version
+    status_label: str
+
+
+@dataclass
+class RegisterEntry:
+    decision: PauseDecision
+    changes: list[PublicChange]
+
+    @property
+    def duration_days(self) -> int:
+        end = self.decision.ended_on or timezone.localdate()
+        return max((end - self.decision.effective_from).days, 0)
+
+    @property
+    def is_current(self) -> bool:
+        return self.decision.ended_on is None or self.decision.ended_on >= timezone.localdate()
+
+
+def _display(name: str, value) -> str:
+    if value in (None, ""):
+        return "—"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if name == "status":
+        return PauseDecision.Status(value).label
+    return str(value)
+
+
+def pause_register_entries(*, country: str | None = None) -> list[RegisterEntry]:
+    """Published decisions with the public history of each: only versions that were published
+    count, and only public fields are compared (internal rationale never appears)."""
+    decisions = list(
+        published_pauses()
+        .filter(**({"country": country} if country else {}))
+        .order_by("-effective_from", "country")
+    )
+    history = PauseDecision.history.model.objects.filter(
+        id__in=[d.pk for d in decisions], is_published=True
+    ).order_by("id", "history_date", "history_id")
+    by_decision: dict[int, list] = {}
+    for record in history.only("id", "history_date", *PUBLIC_PAUSE_FIELDS):
+        by_decision.setdefault(record.id, []).append(record)
+    labels = {f.name: f.verbose_name for f in PauseDecision._meta.fields}
+    entries = []
+    for decision in decisions:
+        changes, previous = [], None
+        for record in by_decision.get(decision.pk, []):
+            diffs = []
+            if previous is not None:
+                for name in PUBLIC_PAUSE_FIELDS:
+                    old, new = getattr(previous, name), getattr(record, name)
+                    if old != new:
+                        diffs.append(
+                            (
+                                labels[name],
+                                _display(name, old),
+                                _display(name, new),
+                            )
+                        )
+                if not diffs:
+                    continue  # an internal-only edit: nothing public changed
+            changes.append(
+                PublicChange(record.history_date, diffs, PauseDecision.Status(record.status).label)
+            )
+            previous = record
+        entries.append(RegisterEntry(decision, changes))
+    return entries
+
+
+def public_state_token() -> str:
+    """Changes whenever anything public changes (a publication, a published pause): the page
+    cache keys on it, so every process serves fresh pages at once without sharing memory."""
+    state = Publication.objects.aggregate(count=Count("pk"), last_id=Max("pk"))
+    pauses = pause_register_state()
+    return f"{state['count']}.{state['last_id']}|{pauses.fingerprint}"
+
+
+@dataclass
+class PeriodTypeRow:
+    period: str
+    request_type: str
+    figures: Figures
+
+
+def period_type_rows(*, country: str) -> list[PeriodTypeRow]:
+    """A country's figures per published period and request type (latest versions), newest first."""
+    rows = FigureRow.objects.filter(publication__in=latest_publications(), country=country)
+    out = []
+    for row in _rows(rows, "publication__period"):
+        figures = Figures()
+        figures.add(row)
+        out.append(PeriodTypeRow(row["publication__period"], row["request_type"], figures))
+    return sorted(out, key=lambda r: (r.period, r.request_type), reverse=True)

@@ -8,18 +8,18 @@ changed what; ``actor`` is that user.
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, Exists, F, OuterRef, Q, Sum, Value
 from django.utils import timezone
-from simple_history.utils import bulk_update_with_history
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from .db import DaysBetween, Median
-from .models import DataRequest, FigureRow, PauseDecision, Publication
+from .models import Authority, DataRequest, FigureRow, ImportRun, PauseDecision, Publication
 from .periods import Period
 
 Status = DataRequest.Status
@@ -46,6 +46,17 @@ REVIEWER_TRANSITIONS: dict[str, set[str]] = {
     Status.COMPLETED: set(),
     Status.WITHDRAWN: set(),
 }
+
+# Fields that only the workflow services change (never a plain edit of the request).
+WORKFLOW_FIELDS = [
+    "status",
+    "outcome",
+    "outcome_reason",
+    "disclosure",
+    "pause_exception",
+    "decided_on",
+    "held_by",
+]
 
 REASON_REQUIRED_OUTCOMES = (DataRequest.Outcome.REJECTED, DataRequest.Outcome.NO_DATA)
 
@@ -101,14 +112,34 @@ def _save(request: DataRequest, actor) -> DataRequest:
     return request
 
 
+# The statuses in which a new request is subject to the hold rule (a decided one is not).
+HOLDABLE_ON_ARRIVAL = (Status.RECEIVED, Status.IN_REVIEW)
+
+
+class ArrivalHolds:
+    """The hold rule for arriving requests, with the pause decisions in force on one day loaded once.
+
+    A new request that is received or in review arrives on hold, held by the decision in force
+    that day for its country and request type. ``request_create`` asks it about one request; the
+    CSV importer builds one and asks it about every row, so both apply the same rule.
+    """
+
+    def __init__(self, *, on: datetime.date):
+        self.on = on
+        self._pauses: dict[tuple[str, str], PauseDecision] = {}
+        # In the model's ordering (latest effective first), like the single look-up always was.
+        for pause in PauseDecision.objects.in_force_on(on):
+            for request_type in pause.covered_request_types:
+                self._pauses.setdefault((pause.country.code, request_type), pause)
+
+    def pause_for(self, *, country: str, request_type: str) -> PauseDecision | None:
+        """The decision that holds a new request of this type from this country, if any."""
+        return self._pauses.get((country, request_type))
+
+
 def holding_pause_for(*, country: str, request_type: str, on: datetime.date) -> PauseDecision | None:
     """The pause decision that holds requests of this type from this country on ``on``, if any."""
-    covered = {
-        DataRequest.RequestType.LEGAL_PROCESS: Q(covers_legal_process=True),
-        DataRequest.RequestType.EMERGENCY: Q(covers_emergency=True),
-        DataRequest.RequestType.PRESERVATION: Q(covers_preservation=True),
-    }[request_type]
-    return PauseDecision.objects.in_force_on(on).filter(covered, country=country).first()
+    return ArrivalHolds(on=on).pause_for(country=country, request_type=request_type)
 
 
 @transaction.atomic
@@ -116,7 +147,7 @@ def request_create(*, actor=None, today: datetime.date | None = None, **fields) 
     """Log a new request; it arrives on hold when a pause in force today covers it."""
     request = DataRequest(**fields)
     request.version = 1
-    if request.status in (Status.RECEIVED, Status.IN_REVIEW):
+    if request.status in HOLDABLE_ON_ARRIVAL:
         pause = holding_pause_for(
             country=str(request.country),
             request_type=request.request_type,
@@ -300,17 +331,7 @@ def requests_complete_bulk(*, requests: Iterable[DataRequest], decision: Decisio
         bulk_update_with_history(
             accepted,
             DataRequest,
-            [
-                "status",
-                "outcome",
-                "outcome_reason",
-                "disclosure",
-                "pause_exception",
-                "decided_on",
-                "held_by",
-                "version",
-                "updated_at",
-            ],
+            [*WORKFLOW_FIELDS, "version", "updated_at"],
             batch_size=500,
             default_user=actor,
             default_change_reason="completed by bulk action",
@@ -736,3 +757,98 @@ def pause_publish(*, decision: PauseDecision, actor=None) -> PauseDecision:
 def pause_unpublish(*, decision: PauseDecision, actor=None) -> PauseDecision:
     """Withdraw a pause decision from the public register (idempotent)."""
     return _pause_set_published(decision=decision, actor=actor, published=False)
+
+
+# --------------------------------------------------------------------------------------------
+# Bulk intake (requests_app/importers.py reads and checks the CSV; these write it)
+# --------------------------------------------------------------------------------------------
+
+
+def request_transition_check(*, request: DataRequest, status: str) -> None:
+    """Raise TransitionError unless a reviewer may move ``request`` to ``status``."""
+    _check_transition(request, status)
+
+
+def authorities_create_bulk(
+    *, authorities: list[tuple[str, str, str]], actor=None
+) -> dict[tuple[str, str], Authority]:
+    """Find or create each (name, country, kind) in a few queries, with history for the new ones.
+
+    Returns every authority by (name, country); an existing one keeps its kind.
+    """
+    wanted = {(name, country): kind for name, country, kind in authorities}
+    found = {
+        (authority.name, authority.country.code): authority
+        for authority in Authority.objects.filter(
+            name__in={name for name, _ in wanted}, country__in={country for _, country in wanted}
+        )
+        if (authority.name, authority.country.code) in wanted
+    }
+    new = [
+        Authority(name=name, country=country, kind=kind)
+        for (name, country), kind in wanted.items()
+        if (name, country) not in found
+    ]
+    for authority in new:
+        # The importer checked the country code; CountryField's 249 choices per authority cost
+        # more than the rest of its import. Uniqueness and the kind are also DB constraints.
+        authority.clean_fields(exclude=["country"])
+    if new:
+        bulk_create_with_history(
+            new, Authority, default_user=actor, default_change_reason="created by import"
+        )
+        # Not every database returns ids from a bulk insert: read them back.
+        for authority in Authority.objects.filter(
+            name__in={a.name for a in new}, country__in={a.country.code for a in new}
+        ):
+            found.setdefault((authority.name, authority.country.code), authority)
+    return found
+
+
+def import_run_start(*, actor, source: str, file_name: str, update_existing: bool) -> ImportRun:
+    """Open the audit record of an import; the requests it creates point to it."""
+    now = timezone.now()
+    return ImportRun.objects.create(
+        started_at=now,
+        finished_at=now,
+        user=actor,
+        source=source,
+        file_name=file_name[: ImportRun._meta.get_field("file_name").max_length],
+        file_sha256="",
+        file_size=0,
+        update_existing=update_existing,
+        rows=0,
+        created=0,
+        updated=0,
+        unchanged=0,
+        held=0,
+        blank_lines=0,
+    )
+
+
+def import_run_finish(*, run: ImportRun, **counts) -> ImportRun:
+    """Record what the import did (file hash and size, row counts) and when it finished."""
+    for name, value in counts.items():
+        setattr(run, name, value)
+    run.finished_at = timezone.now()
+    run.full_clean()
+    run.save()
+    return run
+
+
+def requests_create_imported(*, rows: list[Sequence], fields: Sequence[str]) -> None:
+    """Insert checked rows of new requests (values in ``fields`` order) in bulk.
+
+    The caller (the importer) has applied every rule ``request_create`` and ``clean()`` apply,
+    the hold rule included (``ArrivalHolds``); the named constraints are the backstop. On
+    PostgreSQL the rows are streamed with COPY, the fastest way in; elsewhere ``bulk_create``.
+    Their creation record is the ImportRun they point to, not a history row each.
+    """
+    if connection.vendor == "postgresql":
+        columns = ", ".join(DataRequest._meta.get_field(name).column for name in fields)
+        with connection.cursor() as cursor:
+            with cursor.copy(f"COPY {DataRequest._meta.db_table} ({columns}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+        return
+    DataRequest.objects.bulk_create([DataRequest(**dict(zip(fields, row, strict=True))) for row in rows])

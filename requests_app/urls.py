@@ -6,6 +6,10 @@ app_name = "public"
 
 urlpatterns = [
     path("", views.overview, name="overview"),
+    path("countries/", views.country_list, name="countries"),
+    path("countries/<str:code>/", views.country_detail, name="country"),
+    path("paused/", views.pause_register, name="paused"),
+    path("methodology/", views.methodology, name="methodology"),
     # --- open data (/data/) ---
     path("data/", views.data_index, name="data"),
     path("data/requests.csv", views.requests_data, {"fmt": "csv"}, name="requests-csv"),

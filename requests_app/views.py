@@ -1,37 +1,168 @@
 """Public pages: thin views that parse input, call a selector and render."""
 
-from django.shortcuts import render
+import hashlib
+from calendar import timegm
 
-from . import selectors
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.cache import get_conditional_response, patch_cache_control
+from django.utils.http import http_date, quote_etag, urlencode
+from django.views.decorators.http import require_safe
+from django_countries import countries
+
+from . import charts, exports, selectors
+from .caching import cache_public_page
+from .filters import COUNTRY_CODES, CountryPageFilter, FigureRowFilter, PauseRegisterFilter
+from .models import DataRequest
+
+TYPE_LABELS = dict(DataRequest.RequestType.choices)
 
 
+def _country_url(code: str, period: str | None = None) -> str:
+    return f"/countries/{code}/" + (f"?{urlencode({'period': period})}" if period else "")
+
+
+def _period_bars(trend: list[selectors.PeriodFigures]) -> list[charts.PeriodBar]:
+    return [
+        charts.PeriodBar(
+            item.period,
+            {t: item.figures.by_type[t] for t in TYPE_LABELS if t in item.figures.by_type},
+            float(item.figures.percent_with_data_produced)
+            if item.figures.percent_with_data_produced is not None
+            else None,
+        )
+        for item in trend
+    ]
+
+
+def _pause_bands(decisions) -> list[charts.PauseBand]:
+    return [
+        charts.PauseBand(
+            d.effective_from,
+            d.ended_on,
+            f"{d.get_status_display().split(' (')[0]} from {d.effective_from:%Y-%m-%d}",
+        )
+        for d in decisions
+        if d.status in ("paused", "redirected") or d.ended_on
+    ]
+
+
+@require_safe
+@cache_public_page
 def overview(request):
-    publication = selectors.latest_publication()
-    totals = selectors.publication_totals(publication) if publication else None
+    today = timezone.localdate()
+    context = selectors.overview(today=today)
+    publication = context["publication"]
+    if publication is not None:
+        paused = {str(p.country) for p in context["current_pauses"]}
+        context["trend_chart"] = charts.period_chart(
+            _period_bars(context["trend"]),
+            title="Requests per half-year by type, and the share with data produced",
+        )
+        context["world_map"] = charts.world_map(
+            [
+                charts.MapEntry(
+                    row.code,
+                    row.name,
+                    row.figures.requests,
+                    _country_url(row.code, publication.period),
+                    row.code in paused,
+                )
+                for row in context["countries"]
+            ],
+            title=f"Requests by country, {publication.period}",
+        )
+        context["top_countries"] = sorted(context["countries"], key=lambda r: -r.figures.requests)[:10]
+    return render(request, "requests_app/overview.html", context)
+
+
+@require_safe
+@cache_public_page
+def country_list(request):
+    periods = selectors.published_periods()
+    filterset = CountryPageFilter(request.GET, queryset=selectors.latest_figure_rows(), periods=periods)
+    if periods and not filterset.is_valid():
+        return render(
+            request, "requests_app/countries.html", {"filter": filterset, "periods": periods}, status=400
+        )
+    rows, download = [], None
+    if periods:
+        rows = filterset.sorted_rows(selectors.country_figures(filterset.qs))
+        paused = selectors.paused_country_codes(today=timezone.localdate())
+        for row in rows:
+            row.paused = row.code in paused
+        cleaned = filterset.form.cleaned_data
+        params = [("period", cleaned["period"])]
+        if cleaned.get("request_type"):
+            params.append(("request_type", cleaned["request_type"]))
+        codes = filterset.matching_codes
+        if codes is not None:
+            params.append(("country", ",".join(row.code for row in rows) or "none"))
+        download = "/data/requests.csv?" + urlencode(params) if rows else None
     return render(
         request,
-        "requests_app/overview.html",
+        "requests_app/countries.html",
+        {"filter": filterset, "rows": rows, "periods": periods, "download_url": download},
+    )
+
+
+@require_safe
+@cache_public_page
+def country_detail(request, code: str):
+    if code.upper() != code and code.upper() in COUNTRY_CODES:
+        return redirect(_country_url(code.upper()), permanent=True)
+    if code not in COUNTRY_CODES:
+        raise Http404("No such country code.")
+    name = countries.name(code)
+    trend = selectors.period_trend(country=code)
+    register = selectors.pause_register_entries(country=code)
+    decisions = [entry.decision for entry in register]
+    by_type = selectors.period_type_rows(country=code) if trend else []
+    return render(
+        request,
+        "requests_app/country.html",
         {
-            "publication": publication,
-            "totals": totals,
-            "current_pauses": selectors.current_published_pauses(),
+            "code": code,
+            "name": name,
+            "trend": list(reversed(trend)),
+            "by_type": by_type,
+            "register": register,
+            "chart": charts.period_chart(
+                _period_bars(trend),
+                title=f"{name}: requests per half-year and share with data produced",
+                bands=_pause_bands(decisions),
+            )
+            if trend
+            else "",
+            "type_labels": TYPE_LABELS,
         },
     )
+
+
+@require_safe
+@cache_public_page
+def pause_register(request):
+    entries = selectors.pause_register_entries()
+    return render(
+        request,
+        "requests_app/paused.html",
+        {
+            "current": [e for e in entries if e.is_current],
+            "past": [e for e in entries if not e.is_current],
+        },
+    )
+
+
+@require_safe
+@cache_public_page
+def methodology(request):
+    return render(request, "requests_app/methodology.html", {"type_labels": TYPE_LABELS})
 
 
 # =============================================================================================
 # Open data: /data/ (documentation and downloads) and the CSV / JSON endpoints.
 # =============================================================================================
-
-import hashlib  # noqa: E402
-from calendar import timegm  # noqa: E402
-
-from django.utils.cache import get_conditional_response, patch_cache_control  # noqa: E402
-from django.utils.http import http_date, quote_etag  # noqa: E402
-from django.views.decorators.http import require_safe  # noqa: E402
-
-from . import exports  # noqa: E402
-from .filters import FigureRowFilter, PauseRegisterFilter  # noqa: E402
 
 
 def _validators(state: selectors.DataState, variant: str) -> tuple[str, int | None]:

@@ -110,6 +110,7 @@ EXPECTED = {
         "authority": WORK,
         "pausedecision": VIEW_ONLY,
         "publication": VIEW_ONLY,
+        "importrun": VIEW_ONLY,
     },
     roles.PUBLISHER: {
         "datarequest": WORK,
@@ -117,12 +118,14 @@ EXPECTED = {
         "pausedecision": WORK,
         # "Add publication" is the publish-a-period page; change is a read-only view.
         "publication": WORK,
+        "importrun": VIEW_ONLY,
     },
     roles.AUDITOR: {
         "datarequest": VIEW_ONLY,
         "authority": VIEW_ONLY,
         "pausedecision": VIEW_ONLY,
         "publication": VIEW_ONLY,
+        "importrun": VIEW_ONLY,
     },
 }
 
@@ -195,9 +198,7 @@ def test_404_page_reveals_nothing(client):
 @pytest.mark.django_db
 def test_500_page_reveals_nothing(client):
     client.raise_request_exception = False
-    with mock.patch(
-        "requests_app.views.selectors.latest_publication", side_effect=RuntimeError("secret-canary")
-    ):
+    with mock.patch("requests_app.views.selectors.overview", side_effect=RuntimeError("secret-canary")):
         response = client.get("/")
     assert response.status_code == 500
     assert "Something went wrong" in response.text

@@ -144,8 +144,28 @@ STORAGES = {
     },
 }
 
+# Public pages are cached until something public changes (requests_app/caching.py). Each process
+# has its own memory cache unless REDIS_URL names a shared one.
+REDIS_URL = os.environ.get("REDIS_URL", "")
+CACHES = {
+    "default": (
+        {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "transparency",
+        }
+        if REDIS_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "OPTIONS": {"MAX_ENTRIES": 2000}}
+    )
+}
+
 # A request open longer than this many days counts as overdue on the reviewers' desk.
 OVERDUE_AFTER_DAYS = int(os.environ.get("OVERDUE_AFTER_DAYS", "30"))
+
+# Bulk intake: where an uploaded CSV waits between its preview and the confirmed import
+# (empty: a directory under the system's temporary directory). Must be shared by all app
+# servers if there are several.
+REQUEST_IMPORT_UPLOAD_DIR = os.environ.get("REQUEST_IMPORT_UPLOAD_DIR", "")
 
 LOGGING = {
     "version": 1,

@@ -1,0 +1,227 @@
+"""Bulk intake in the admin: upload a CSV, preview it, import it on confirmation; export the same format.
+
+Mixed into ``DataRequestAdmin`` (admin.py) so that the desk finds it on the requests list. The
+upload is checked by ``importers.import_requests`` as a dry run (the rows and every error are
+shown); confirming runs the real import of the same file, all or nothing. Reviewers and
+Publishers (who may add requests) can import; Auditors, who change nothing, cannot.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+import secrets
+import tempfile
+import time
+from pathlib import Path
+
+from django import forms
+from django.conf import settings
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponseRedirect, StreamingHttpResponse
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.html import format_html
+
+from . import importers
+from .models import ImportRun
+
+PREVIEW_ROWS = 10
+_SESSION_KEY = "request_imports"
+_TOKEN = re.compile(r"[A-Za-z0-9_-]{20,64}")
+_STALE_AFTER_SECONDS = 24 * 3600
+
+
+def upload_dir() -> Path:
+    """Where uploads wait between preview and confirmation (REQUEST_IMPORT_UPLOAD_DIR)."""
+    directory = Path(
+        getattr(settings, "REQUEST_IMPORT_UPLOAD_DIR", None)
+        or Path(tempfile.gettempdir()) / "transparency-imports"
+    )
+    directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+    return directory
+
+
+def _remove_stale_uploads(directory: Path) -> None:
+    cutoff = time.time() - _STALE_AFTER_SECONDS
+    for stale in directory.glob("*.csv"):
+        try:
+            if stale.stat().st_mtime < cutoff:
+                stale.unlink()
+        except OSError:
+            pass
+
+
+class ImportUploadForm(forms.Form):
+    file = forms.FileField(
+        label="CSV file",
+        help_text="UTF-8 (with or without BOM), header row first. Required columns: "
+        + ", ".join(importers.REQUIRED_COLUMNS)
+        + "; optional: "
+        + ", ".join(importers.COLUMNS[len(importers.REQUIRED_COLUMNS) :])
+        + ".",
+    )
+    update = forms.BooleanField(
+        required=False,
+        label="Update requests already in the database",
+        help_text="Otherwise a reference that already exists is an error. Updates go through the "
+        "workflow and are recorded in each request's history.",
+    )
+
+
+class RequestImportExportMixin:
+    """Adds the import page and the 'Export as CSV' action to the DataRequest admin."""
+
+    def get_urls(self):
+        urls = super().get_urls()
+        opts = self.model._meta
+        return [
+            path(
+                "import/",
+                self.admin_site.admin_view(self.import_view),
+                name=f"{opts.app_label}_{opts.model_name}_import",
+            ),
+            *urls,
+        ]
+
+    def _import_page(self, request, **context):
+        return TemplateResponse(
+            request,
+            "admin/requests_app/import_requests.html",
+            {
+                **self.admin_site.each_context(request),
+                "title": "Import requests from CSV",
+                "opts": self.model._meta,
+                "columns": importers.COLUMNS,
+                "required_columns": importers.REQUIRED_COLUMNS,
+                **context,
+            },
+        )
+
+    def import_view(self, request):
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        if request.method == "POST" and "confirm" in request.POST:
+            return self._import_confirmed(request)
+        form = ImportUploadForm(request.POST or None, request.FILES or None)
+        if request.method != "POST" or not form.is_valid():
+            return self._import_page(request, form=form)
+        update = form.cleaned_data["update"]
+        if update and not self.has_change_permission(request):
+            raise PermissionDenied
+        upload = form.cleaned_data["file"]
+        directory = upload_dir()
+        _remove_stale_uploads(directory)
+        token = secrets.token_urlsafe(24)
+        stored = directory / f"{token}.csv"
+        with stored.open("wb") as out:
+            for chunk in upload.chunks():
+                out.write(chunk)
+        with stored.open("rb") as source:
+            result = importers.import_requests(
+                source,
+                file_name=upload.name,
+                update=update,
+                dry_run=True,
+                actor=request.user,
+                origin=ImportRun.Source.ADMIN,
+                preview_rows=PREVIEW_ROWS,
+            )
+        if result.ok:
+            pending = request.session.get(_SESSION_KEY, {})
+            pending[token] = {"name": upload.name, "update": update}
+            request.session[_SESSION_KEY] = pending
+        else:
+            stored.unlink(missing_ok=True)
+        return self._import_page(
+            request, form=ImportUploadForm(), result=result, token=token if result.ok else ""
+        )
+
+    def _import_confirmed(self, request):
+        token = request.POST.get("token", "")
+        pending = request.session.get(_SESSION_KEY, {})
+        details = pending.get(token) if _TOKEN.fullmatch(token) else None
+        stored = upload_dir() / f"{token}.csv"
+        if details is None or not stored.exists():
+            self.message_user(
+                request, "That upload has expired or was already imported; upload it again.", messages.ERROR
+            )
+            return HttpResponseRedirect(reverse("admin:requests_app_datarequest_import"))
+        if details["update"] and not self.has_change_permission(request):
+            raise PermissionDenied
+        with stored.open("rb") as source:
+            result = importers.import_requests(
+                source,
+                file_name=details["name"],
+                update=details["update"],
+                actor=request.user,
+                origin=ImportRun.Source.ADMIN,
+                preview_rows=PREVIEW_ROWS,
+            )
+        stored.unlink(missing_ok=True)
+        del pending[token]
+        request.session[_SESSION_KEY] = pending
+        if not result.written:
+            # The database changed since the preview (e.g. a colleague added a reference).
+            return self._import_page(request, form=ImportUploadForm(), result=result, token="")
+        self.message_user(request, result.summary(), messages.SUCCESS)
+        changelist = reverse("admin:requests_app_datarequest_changelist")
+        return HttpResponseRedirect(f"{changelist}?import_run__exact={result.run.pk}")
+
+    @admin.action(description="Export selected as CSV (the import format)", permissions=["view"])
+    def export_as_csv(self, request, queryset):
+        response = StreamingHttpResponse(_csv_stream(queryset), content_type="text/csv; charset=utf-8")
+        stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+        response["Content-Disposition"] = f'attachment; filename="requests-{stamp}.csv"'
+        return response
+
+
+class _Echo:
+    def write(self, value: str) -> str:
+        return value
+
+
+def _csv_stream(queryset):
+    writer = csv.writer(_Echo(), lineterminator="\r\n")
+    yield "\ufeff"  # lets spreadsheet programs recognise UTF-8; the importer accepts it
+    for row in importers.export_rows(queryset.select_related(None)):
+        yield writer.writerow(row)
+
+
+class ImportRunAdmin(admin.ModelAdmin):
+    """Read-only: the record of every completed import."""
+
+    list_display = [
+        "started_at",
+        "file_name",
+        "source",
+        "user",
+        "rows",
+        "created",
+        "updated",
+        "requests_link",
+    ]
+    list_filter = ["source", "update_existing"]
+    search_fields = ["file_name", "file_sha256"]
+    date_hierarchy = "started_at"
+    readonly_fields = [field.name for field in ImportRun._meta.fields] + ["requests_link"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="requests created")
+    def requests_link(self, obj):
+        url = reverse("admin:requests_app_datarequest_changelist") + f"?import_run__exact={obj.pk}"
+        return format_html('<a href="{}">{} request(s)</a>', url, obj.created)
+
+
+def register(site: admin.AdminSite) -> None:
+    site.register(ImportRun, ImportRunAdmin)

@@ -1,0 +1,1326 @@
+"""Bulk intake of request records from CSV, shared by ``manage.py import_requests`` and the admin.
+
+A platform adopting Transparency arrives with years of requests in spreadsheets and exports of its
+old case tool. ``import_requests`` reads such a file in one streaming pass, checks every row with
+dedicated code that enforces the model's rules (``DataRequest.clean()``, the named constraints and
+the hold rule of ``services.request_create``) and writes the rows inside **one transaction**: any
+error, an exception or a killed process leaves the database exactly as it was.
+
+The format (``COLUMNS``) is DESIGN.md's list followed by the other importable fields, so that
+``export_rows`` -> ``import_requests`` round-trips a request losslessly. Header names are matched
+case-insensitively, ignoring surrounding spaces; only ``REQUIRED_COLUMNS`` must be present.
+
+Why not ``full_clean()`` per row: at a million rows it costs minutes. The checks here are the
+same rules, written for speed: each distinct date, count, authority and user is checked once and
+cached, and a row is kept as the strings PostgreSQL's COPY reads. The database constraints stay
+the backstop. How rows reach the table is the writer's business (``_writer_for``): COPY on
+PostgreSQL, ``bulk_create`` elsewhere.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime
+import gc
+import hashlib
+import io
+import re
+import time
+from collections.abc import Callable, Iterator
+from operator import itemgetter
+from typing import BinaryIO
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.db import DatabaseError, OperationalError, connection, transaction
+from django.utils import timezone
+from django_countries import countries
+
+from . import services
+from .models import Authority, DataRequest, ImportRun
+
+# DESIGN.md's columns, in its order ...
+DESIGN_COLUMNS = (
+    "reference",
+    "country",
+    "received_on",
+    "request_type",
+    "accounts_specified",
+    "authority",
+    "authority_kind",
+    "legal_process",
+    "product",
+    "status",
+    "outcome",
+    "decided_on",
+)
+# ... then the rest of a request's importable fields, so that an export loses nothing.
+EXTRA_COLUMNS = (
+    "acknowledged_on",
+    "disclosure",
+    "outcome_reason",
+    "pause_exception",
+    "user_notification",
+    "notification_delayed_until",
+    "assignee",
+    "internal_notes",
+)
+COLUMNS = DESIGN_COLUMNS + EXTRA_COLUMNS
+REQUIRED_COLUMNS = DESIGN_COLUMNS[:5]
+
+MAX_ERRORS = 100  # listed; the rest are counted
+BATCH_SIZE = 10_000
+# A file this large, going into a table with fewer rows than the file, is bulk-loaded (see
+# _BulkLoadWriter): rebuilding the indexes once is then cheaper than updating them row by row.
+BULK_LOAD_MIN_BYTES = 20 * 1024 * 1024
+BULK_LOAD_BYTES_PER_ROW = 100  # to estimate a file's rows from its size (a generous guess)
+
+S = DataRequest.Status
+_STATUSES = frozenset(S.values)
+_REQUEST_TYPES = frozenset(DataRequest.RequestType.values)
+_LEGAL_PROCESSES = frozenset(DataRequest.LegalProcess.values)
+_OUTCOMES = frozenset(DataRequest.Outcome.values)
+_DISCLOSURES = frozenset(DataRequest.Disclosure.values)
+_OUTCOME_REASONS = frozenset(DataRequest.OutcomeReason.values)
+_PAUSE_EXCEPTIONS = frozenset(DataRequest.PauseException.values)
+_USER_NOTIFICATIONS = frozenset(DataRequest.UserNotification.values)
+_AUTHORITY_KINDS = frozenset(Authority.Kind.values)
+_HOLDABLE = frozenset(services.HOLDABLE_ON_ARRIVAL)
+# The file may also say on_hold: such a row is held by the same rule, or refused if nothing holds it.
+_HOLD_CANDIDATES = _HOLDABLE | {S.ON_HOLD.value}
+_PRODUCED = frozenset(DataRequest.PRODUCED_OUTCOMES)
+_COMPLETED = S.COMPLETED.value
+_ON_HOLD = S.ON_HOLD.value
+_RECEIVED = S.RECEIVED.value
+_LEGAL = DataRequest.RequestType.LEGAL_PROCESS.value
+_DELAYED = DataRequest.UserNotification.DELAYED.value
+
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
+_COUNT = re.compile(r"\d+|\d{1,3}(?:,\d{3})+", re.ASCII)  # "1024" or "1,024"
+_MAX_COUNT = 2_147_483_647  # PositiveIntegerField on PostgreSQL
+_COPY_SPECIAL = re.compile(r"[\\\t\n\r\x00]")
+
+_MAX_REFERENCE = DataRequest._meta.get_field("reference").max_length
+_MAX_PRODUCT = DataRequest._meta.get_field("product").max_length
+_MAX_AUTHORITY = Authority._meta.get_field("name").max_length
+
+# A checked row is a tuple of strings in this order, as COPY's text format reads them (NULL is
+# N, "\\N"; free text is escaped only when written).
+ROW_FIELDS = (
+    "reference",
+    "country",
+    "authority_id",
+    "request_type",
+    "legal_process",
+    "product",
+    "accounts_specified",
+    "received_on",
+    "acknowledged_on",
+    "status",
+    "outcome",
+    "disclosure",
+    "outcome_reason",
+    "pause_exception",
+    "user_notification",
+    "notification_delayed_until",
+    "decided_on",
+    "assignee_id",
+    "held_by_id",
+    "internal_notes",
+)
+# ... and every new request also gets these.
+CONSTANT_FIELDS = ("version", "created_at", "updated_at", "import_run_id")
+_R = {name: i for i, name in enumerate(ROW_FIELDS)}
+_NULLABLE = frozenset(
+    _R[name]
+    for name in (
+        "authority_id",
+        "acknowledged_on",
+        "notification_delayed_until",
+        "decided_on",
+        "assignee_id",
+        "held_by_id",
+    )
+)
+_DATES = frozenset(
+    _R[name] for name in ("received_on", "acknowledged_on", "notification_delayed_until", "decided_on")
+)
+_INTEGERS = frozenset(
+    _R[name] for name in ("authority_id", "accounts_specified", "assignee_id", "held_by_id")
+)
+_TEXTS = (_R["reference"], _R["product"], _R["internal_notes"])
+# File column -> the DataRequest attribute it sets (authority_kind belongs to the authority).
+_ATTRIBUTE = {column: column for column in COLUMNS} | {"authority": "authority_id", "assignee": "assignee_id"}
+_NEW = "new:"  # placeholder id of an authority created with the batch (real ids are digits)
+_ALREADY_THERE = "already in the database (import with --update to update existing requests)"
+
+
+N = "\\N"  # NULL in COPY's text format
+
+
+def country_codes() -> frozenset[str]:
+    return frozenset(code for code, _ in countries)
+
+
+def typed(position: int, value: str):
+    """A row string as the Python value the model holds (dates, integers, None)."""
+    if value == N and position in _NULLABLE:
+        return None
+    if position in _DATES:
+        return datetime.date.fromisoformat(value)
+    if position in _INTEGERS:
+        return int(value)
+    return value
+
+
+# --------------------------------------------------------------------------------------------
+# Results
+# --------------------------------------------------------------------------------------------
+
+
+class RowError:
+    """Why one value (or the file) cannot be imported: line, column, value, reason."""
+
+    __slots__ = ("line", "column", "value", "reason")
+
+    def __init__(self, line: int | None, column: str, value: str, reason: str):
+        self.line, self.column, self.value, self.reason = line, column, value, reason
+
+    def __str__(self) -> str:
+        where = [f"line {self.line}" if self.line else "file"]
+        if self.column:
+            where.append(f"column {self.column}")
+        if self.value:
+            shown = self.value if len(self.value) <= 60 else self.value[:57] + "..."
+            where.append(f"value {shown!r}")
+        return f"{', '.join(where)}: {self.reason}"
+
+    def __repr__(self) -> str:
+        return f"RowError({self})"
+
+
+class ImportResult:
+    """What an import did (or, with errors or as a dry run, would have done)."""
+
+    def __init__(self, *, file_name: str, dry_run: bool, update: bool, max_errors: int):
+        self.file_name, self.dry_run, self.update, self.max_errors = file_name, dry_run, update, max_errors
+        self.rows = self.created = self.updated = self.unchanged = self.held = self.blank_lines = 0
+        self.errors: list[RowError] = []
+        self.error_count = 0
+        self.seconds = 0.0
+        self.strategy = ""
+        self.columns: list[str] = []
+        self.preview: list[tuple[int, list[str]]] = []
+        self.run: ImportRun | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.error_count == 0
+
+    @property
+    def written(self) -> bool:
+        return self.ok and not self.dry_run
+
+    @property
+    def errors_not_listed(self) -> int:
+        return self.error_count - len(self.errors)
+
+    def add_error(self, line: int | None, column: str, value: str, reason: str) -> None:
+        self.error_count += 1
+        if len(self.errors) < self.max_errors:
+            self.errors.append(RowError(line, column, value, reason))
+
+    def sorted_errors(self) -> list[RowError]:
+        # Checks against the database run per batch, after the rows' own: sort them back in.
+        return sorted(self.errors, key=lambda error: error.line or 0)
+
+    def error_lines(self) -> list[str]:
+        lines = [str(error) for error in self.sorted_errors()]
+        if self.errors_not_listed:
+            lines.append(f"... and {self.errors_not_listed:,} more error(s) not listed.")
+        return lines
+
+    def counts(self) -> str:
+        rate = f" ({self.rows / self.seconds:,.0f} rows/s)" if self.seconds else ""
+        return (
+            f"created {self.created:,} ({self.held:,} on hold by a pause), updated {self.updated:,}, "
+            f"skipped {self.unchanged + self.blank_lines:,} ({self.unchanged:,} unchanged, "
+            f"{self.blank_lines:,} blank lines); {self.rows:,} rows in {self.seconds:.1f} s{rate}"
+            + (f", written by {self.strategy}" if self.strategy and not self.dry_run else "")
+        )
+
+    def summary(self) -> str:
+        if not self.ok:
+            return f"Nothing was imported: {self.error_count:,} error(s) in {self.file_name}."
+        if self.dry_run:
+            return f"Dry run, nothing written. {self.file_name} would be imported: {self.counts()}."
+        return f"Imported {self.file_name}: {self.counts()}."
+
+
+class _Rollback(Exception):
+    """Raised inside the transaction to roll the whole import back."""
+
+
+class _FileError(Exception):
+    """A problem with the whole file (encoding, header): reading stops there."""
+
+
+# --------------------------------------------------------------------------------------------
+# Reading
+# --------------------------------------------------------------------------------------------
+
+
+class _HashingReader(io.RawIOBase):
+    """Counts and hashes the bytes as they stream past, for the audit record."""
+
+    def __init__(self, raw: BinaryIO):
+        self.raw = raw
+        self.sha256 = hashlib.sha256()
+        self.size = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        data = self.raw.read(len(buffer))
+        size = len(data)
+        buffer[:size] = data
+        self.sha256.update(data)
+        self.size += size
+        return size
+
+
+def _first_undecodable_line(source: BinaryIO) -> tuple[int, str] | None:
+    """Find the line that is not UTF-8 (a second look, only once decoding failed)."""
+    try:
+        source.seek(0)
+    except (AttributeError, OSError, ValueError):
+        return None
+    for number, raw in enumerate(source, start=1):
+        try:
+            raw.decode("utf-8")
+        except UnicodeDecodeError as error:
+            return number, f"0x{raw[error.start]:02x}"
+    return None
+
+
+class _CsvReader:
+    """The CSV records of a byte stream: UTF-8 with or without BOM, CRLF, LF or CR line ends.
+
+    ``line_num`` is the number of physical lines read so far; a record starts on the line after
+    the previous record ended (quoted values may span lines).
+    """
+
+    def __init__(self, source: BinaryIO, hashing: _HashingReader):
+        self.source = source
+        text = io.TextIOWrapper(io.BufferedReader(hashing, 1 << 16), encoding="utf-8-sig", newline="")
+        self.records = csv.reader(text, strict=True)
+
+    def problem(self, error: Exception) -> RowError:
+        """What to tell the user about a decoding or CSV error raised while reading."""
+        if isinstance(error, UnicodeDecodeError):
+            found = _first_undecodable_line(self.source)
+            where = f"byte {found[1]} on line {found[0]}" if found else f"byte {error.start}"
+            return RowError(
+                found[0] if found else None,
+                "",
+                "",
+                f"the file is not UTF-8: {where} cannot be decoded. Save it as UTF-8 "
+                f"(in a spreadsheet: 'CSV UTF-8') and import it again.",
+            )
+        return RowError(
+            self.records.line_num, "", "", f"not readable as CSV ({error}); nothing after it was read"
+        )
+
+
+# --------------------------------------------------------------------------------------------
+# Checking values (the slow paths; the common case is a cache hit in _Importer._read_rows)
+# --------------------------------------------------------------------------------------------
+
+
+def _date_problem(value: str) -> str:
+    """Why ``value`` is not a date ("" if it is one): ISO YYYY-MM-DD only, 03/04/2020 is ambiguous."""
+    if not _ISO_DATE.fullmatch(value):
+        return "not a date in ISO format YYYY-MM-DD (e.g. 2020-07-06)"
+    try:
+        datetime.date.fromisoformat(value)
+    except ValueError:
+        return "this date does not exist"
+    return ""
+
+
+def _count(value: str) -> tuple[str, str]:
+    """(the count as digits, "") or ("", why it is not a count): "1,024" is 1024."""
+    if not value:
+        return "", "required: the number of accounts the request names"
+    if not _COUNT.fullmatch(value):
+        if value.startswith("-") and _COUNT.fullmatch(value[1:]):
+            return "", "a request names at least 1 account"
+        return "", "not a whole number (write 1024 or 1,024)"
+    number = int(value.replace(",", ""))
+    if number < 1:
+        return "", "a request names at least 1 account"
+    if number > _MAX_COUNT:
+        return "", f"too large (at most {_MAX_COUNT:,})"
+    return str(number), ""
+
+
+# --------------------------------------------------------------------------------------------
+# Writers: how checked rows reach the table
+# --------------------------------------------------------------------------------------------
+
+
+def _escape(value: str) -> str:
+    return value.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+
+
+def _copy_lines(rows: list[tuple], tail: str) -> str:
+    """Rows in COPY's text format: tab-separated, then ``tail`` (the constant fields, newline)."""
+    lines = []
+    append, join, special = lines.append, "\t".join, _COPY_SPECIAL.search
+    for row in rows:
+        if special(row[0] + row[5] + row[19]):
+            row = list(row)
+            for position in _TEXTS:
+                row[position] = _escape(row[position])
+        append(join(row))
+    lines.append("")
+    return tail.join(lines)
+
+
+class _Writer:
+    """Writes new requests with ``bulk_create`` (SQLite and any other database)."""
+
+    strategy = "bulk_create"
+    # Updates go through the services as each batch is read; the bulk loader keeps its COPY
+    # open across batches, so it applies them at the end instead.
+    defers_updates = False
+
+    def __init__(self, run: ImportRun, now: datetime.datetime):
+        self.run, self.now = run, now
+
+    def start(self, expected_bytes: int | None) -> None:
+        pass
+
+    def may_exist(self) -> bool:
+        """Whether any reference of the file may already be in the table."""
+        return True
+
+    def existing(self, references: list[str]) -> set[str]:
+        found: set[str] = set()
+        for start in range(0, len(references), 500):
+            chunk = references[start : start + 500]
+            found.update(DataRequest.objects.filter(reference__in=chunk).values_list("reference", flat=True))
+        return found
+
+    def write(self, rows: list[tuple]) -> None:
+        """Insert the rows, or raise DatabaseError having written none of them."""
+        constants = {"version": 1, "created_at": self.now, "updated_at": self.now, "import_run": self.run}
+        requests = [
+            DataRequest(
+                **{
+                    name: typed(i, value) for i, (name, value) in enumerate(zip(ROW_FIELDS, row, strict=True))
+                },
+                **constants,
+            )
+            for row in rows
+        ]
+        with transaction.atomic():
+            DataRequest.objects.bulk_create(requests)
+
+    def pause(self) -> None:
+        """About to run other queries on the connection."""
+
+    def finish(self) -> None:
+        pass
+
+
+class _CopyWriter(_Writer):
+    """PostgreSQL: each batch is one COPY into DataRequest's table, indexes and constraints live."""
+
+    strategy = "copy"
+
+    def __init__(self, run, now):
+        super().__init__(run, now)
+        self.table = DataRequest._meta.db_table
+        columns = [DataRequest._meta.get_field(name).column for name in ROW_FIELDS + CONSTANT_FIELDS]
+        self.copy_sql = f"COPY {self.table} ({', '.join(columns)}) FROM STDIN"
+        self.tail = f"\t1\t{now.isoformat()}\t{now.isoformat()}\t{run.pk}\n"
+
+    def existing(self, references):
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT reference FROM {self.table} WHERE reference = ANY(%s)", [references])
+            return {reference for (reference,) in cursor.fetchall()}
+
+    def write(self, rows):
+        with transaction.atomic(), connection.cursor() as cursor, cursor.copy(self.copy_sql) as copy:
+            copy.write(_copy_lines(rows, self.tail))
+
+
+class _BulkLoadWriter(_CopyWriter):
+    """PostgreSQL, a large file into a smaller table: the way pg_restore loads data.
+
+    Updating a dozen indexes and queueing two foreign-key checks per row costs ~25 us a row; a
+    sorted index build and one anti-join per foreign key afterwards cost a fraction. So, inside
+    the import's transaction: lock the table, drop its secondary indexes, unique and
+    foreign-key constraints (keeping their exact definitions), stream every row through one
+    COPY, then recreate them, which also re-checks uniqueness and every reference. A rollback
+    or a killed process restores the table as it was, indexes included. The price: the
+    requests table is locked for the duration (readers wait), hence only for large imports.
+    """
+
+    strategy = "bulk load"
+    defers_updates = True
+    LOCK_TIMEOUT = "5s"
+    MAINTENANCE_WORK_MEM = "256MB"  # per index build; the default 64MB makes them spill to disk
+
+    def lock(self) -> bool:
+        """Take the table for this transaction; False if others hold it (e.g. a long report)."""
+        try:
+            with transaction.atomic(), connection.cursor() as cursor:
+                cursor.execute(f"SET LOCAL lock_timeout = '{self.LOCK_TIMEOUT}'")
+                cursor.execute(f"LOCK TABLE {self.table} IN ACCESS EXCLUSIVE MODE")
+        except OperationalError as error:
+            if getattr(error.__cause__, "sqlstate", None) == "55P03":  # lock_not_available
+                return False
+            raise
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL lock_timeout TO DEFAULT")
+        return True
+
+    def start(self, expected_bytes):
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT reference FROM {self.table}")
+            self.references = {reference for (reference,) in cursor}
+            cursor.execute(
+                "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
+                "WHERE conrelid = %s::regclass AND contype IN ('u', 'f') ORDER BY contype DESC, conname",
+                [self.table],
+            )
+            self.constraints = cursor.fetchall()
+            cursor.execute(
+                "SELECT i.relname, pg_get_indexdef(x.indexrelid) FROM pg_index x "
+                "JOIN pg_class i ON i.oid = x.indexrelid "
+                "WHERE x.indrelid = %s::regclass AND NOT x.indisprimary "
+                "AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = x.indexrelid) "
+                "ORDER BY i.relname",
+                [self.table],
+            )
+            self.indexes = cursor.fetchall()
+            # Deferred checks already queued (e.g. of the ImportRun) would block dropping the
+            # foreign keys: run them now, then go back to deferring.
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            for name, _ in self.constraints:
+                cursor.execute(f'ALTER TABLE {self.table} DROP CONSTRAINT "{name}"')
+            cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+            for name, _ in self.indexes:
+                cursor.execute(f'DROP INDEX "{name}"')
+        self.cursor = self.copying = self.copy = None
+
+    def may_exist(self):
+        return bool(self.references)
+
+    def existing(self, references):
+        return self.references.intersection(references)
+
+    def write(self, rows):
+        # One COPY stays open across batches, so PostgreSQL works while Python checks the next
+        # rows; a database error here ends the whole import (no savepoint inside a COPY).
+        if self.copy is None:
+            self.cursor = connection.cursor()
+            self.copying = self.cursor.copy(self.copy_sql)
+            self.copy = self.copying.__enter__()
+        self.copy.write(_copy_lines(rows, self.tail))
+
+    def pause(self):
+        if self.copy is not None:
+            copying, cursor = self.copying, self.cursor
+            self.cursor = self.copying = self.copy = None
+            copying.__exit__(None, None, None)
+            cursor.close()
+
+    def abort(self) -> None:
+        """Cancel an open COPY so that the transaction can be rolled back."""
+        if self.copy is not None:
+            copying = self.copying
+            self.cursor = self.copying = self.copy = None
+            try:
+                copying.__exit__(_Rollback, _Rollback("import abandoned"), None)
+            except Exception:  # noqa: BLE001 - abandoned with the transaction anyway
+                pass
+
+    def finish(self):
+        self.pause()
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT set_config('maintenance_work_mem', %s, true)", [self.MAINTENANCE_WORK_MEM])
+            for _, definition in self.indexes:
+                cursor.execute(definition)
+            for name, definition in self.constraints:
+                cursor.execute(f'ALTER TABLE {self.table} ADD CONSTRAINT "{name}" {definition}')
+
+
+def _writer_for(run, now, *, bulk_load: bool | None, expected_bytes: int | None) -> _Writer:
+    if connection.vendor != "postgresql":
+        return _Writer(run, now)
+    if bulk_load is None:
+        bulk_load = False
+        if expected_bytes and expected_bytes >= BULK_LOAD_MIN_BYTES:
+            # Rebuilding pays off when the table holds fewer rows than the file brings (counted
+            # up to that number: planner statistics may be missing right after a load).
+            file_rows = expected_bytes // BULK_LOAD_BYTES_PER_ROW
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    f"SELECT count(*) FROM (SELECT 1 FROM {DataRequest._meta.db_table} LIMIT %s) AS head",
+                    [file_rows],
+                )
+                (table_rows,) = cursor.fetchone()
+            bulk_load = table_rows < file_rows
+    if not bulk_load:
+        return _CopyWriter(run, now)
+    writer = _BulkLoadWriter(run, now)
+    if not writer.lock():
+        return _CopyWriter(run, now)  # the ordinary way, next to the other users of the table
+    writer.start(expected_bytes)
+    return writer
+
+
+# --------------------------------------------------------------------------------------------
+# The import
+# --------------------------------------------------------------------------------------------
+
+
+class _Importer:
+    def __init__(
+        self, result: ImportResult, *, update, dry_run, actor, today, batch_size, preview_rows, progress
+    ):
+        self.result = result
+        self.update = update
+        # A dry run checks everything, the database included, but writes no new rows (updates
+        # go through the services to be checked, and are rolled back with the rest).
+        self.dry_run = dry_run
+        self.actor = actor if actor is not None and getattr(actor, "is_authenticated", False) else None
+        self.today = today
+        self.batch_size = batch_size
+        self.preview_rows = preview_rows
+        self.progress = progress
+        self.started = time.monotonic()
+        self.countries = country_codes()
+        # The rule of request_create, loaded once: (country, type) -> the pause that holds it.
+        holds = services.ArrivalHolds(on=today)
+        self.holding = {
+            (code, request_type): str(pause.pk)
+            for code in self.countries
+            for request_type in _REQUEST_TYPES
+            if (pause := holds.pause_for(country=code, request_type=request_type)) is not None
+        }
+        self.seen: dict[str, int] = {}  # reference -> first line, for duplicates within the file
+        self.good_dates: set[str] = set()
+        self.good_counts: dict[str, str] = {}
+        self.authorities: dict[tuple[str, str], tuple[str, str]] = {
+            (name, country): (str(pk), kind)
+            for pk, name, country, kind in Authority.objects.values_list("pk", "name", "country", "kind")
+        }
+        User = get_user_model()
+        self.users: dict[str, str] = {
+            str(username): str(pk)
+            for pk, username in User._default_manager.values_list("pk", User.USERNAME_FIELD)
+        }
+        self.deferred_updates: list[tuple] = []
+        self.unheld_on_hold: set[int] = set()  # lines of this batch saying on_hold that nothing holds
+        self.new_authorities: dict[str, tuple[str, str, str]] = {}  # placeholder -> (name, country, kind)
+
+    # --- header -----------------------------------------------------------------------------
+
+    def read_header(self, line: int, header: list[str]) -> None:
+        names = [name.strip().lower() for name in header]
+        problems = []
+        for position, name in enumerate(names):
+            if not name:
+                continue  # spreadsheets add empty trailing columns; values under them are refused
+            if name not in COLUMNS:
+                problems.append((name, f"unknown column; the columns are: {', '.join(COLUMNS)}"))
+            elif name in names[:position]:
+                problems.append((name, "this column appears twice"))
+        for name in REQUIRED_COLUMNS:
+            if name not in names:
+                problems.append((name, f"required column missing (required: {', '.join(REQUIRED_COLUMNS)})"))
+        if problems:
+            for name, reason in problems[:-1]:
+                self.result.add_error(line, name, "", reason)
+            raise _FileError(RowError(line, problems[-1][0], "", problems[-1][1]))
+        self.width = len(names)
+        self.present = [name for name in COLUMNS if name in names]
+        # Absent columns read the "" that _read_rows appends to every record.
+        self.fields = itemgetter(*[names.index(name) if name in names else -1 for name in COLUMNS])
+        self.unnamed = [position for position, name in enumerate(names) if not name]
+        self.result.columns = self.present  # the order of the preview's values
+
+    # --- rows -------------------------------------------------------------------------------
+
+    def read_rows(self, reader: _CsvReader, writer: _Writer) -> None:
+        """The hot loop: check each record, batch the good rows, write each batch.
+
+        Written for speed (a million rows run through it): locals instead of attributes, the
+        common case first, every uncommon case in a method of its own.
+        """
+        records = reader.records
+        last_line = records.line_num
+        result = self.result
+        add = result.add_error
+        width, fields, strip, unnamed = self.width, self.fields, str.strip, self.unnamed
+        seen, good_dates, good_counts = self.seen, self.good_dates, self.good_counts
+        countries_, holding, authorities, users = self.countries, self.holding, self.authorities, self.users
+        statuses, types, outcomes, processes = _STATUSES, _REQUEST_TYPES, _OUTCOMES, _LEGAL_PROCESSES
+        batch: list[tuple] = []  # (line, row, status in the file)
+        rejected: list[tuple[int, str]] = []  # (line, reference) of rows with errors
+        batch_size = self.batch_size
+        preview_left = self.preview_rows
+        for record in records:
+            line = last_line + 1
+            last_line = records.line_num
+            if len(record) != width:
+                self._odd_record(line, record)
+                continue
+            record.append("")  # what the absent columns read
+            (
+                reference,
+                country,
+                received,
+                request_type,
+                accounts,
+                authority,
+                authority_kind,
+                legal_process,
+                product,
+                status,
+                outcome,
+                decided,
+                acknowledged,
+                disclosure,
+                outcome_reason,
+                pause_exception,
+                user_notification,
+                delayed_until,
+                assignee,
+                internal_notes,
+            ) = map(strip, fields(record))
+            if not reference and self._blank(record):
+                continue
+            result.rows += 1
+            errors_before = result.error_count
+
+            if not reference or len(reference) > _MAX_REFERENCE or "\x00" in reference:
+                self._bad_reference(line, reference)
+            elif (first := seen.setdefault(reference, line)) != line:
+                add(
+                    line, "reference", reference, f"duplicate reference: already on line {first} of this file"
+                )
+            code = country if country in countries_ else country.upper()
+            if code not in countries_:
+                self._bad_country(line, country)
+            if received not in good_dates:
+                self._date(line, "received_on", received, required=True)
+            if request_type not in types:
+                request_type = self._choice(line, "request_type", request_type, types, "request type")
+            count = good_counts.get(accounts) or self._count(line, accounts)
+            if not status:
+                status = _RECEIVED
+            elif status not in statuses:
+                status = self._choice(line, "status", status, statuses, "status")
+            if outcome and outcome not in outcomes:
+                outcome = self._choice(line, "outcome", outcome, outcomes, "outcome")
+            if decided:
+                if decided not in good_dates:
+                    self._date(line, "decided_on", decided)
+                if decided < received and decided in good_dates and received in good_dates:
+                    add(line, "decided_on", decided, f"a decision before receipt (received on {received})")
+            else:
+                decided = N
+            if status == _COMPLETED:
+                if not outcome or decided is N:
+                    self._incomplete(line, outcome, decided)
+            elif outcome and status in statuses:
+                add(line, "outcome", outcome, f"an outcome without completion: the status is {status!r}")
+            if legal_process:
+                if legal_process not in processes or request_type != _LEGAL:
+                    legal_process = self._legal_process(line, legal_process, request_type)
+            if product and (len(product) > _MAX_PRODUCT or "\x00" in product):
+                add(line, "product", product, f"longer than {_MAX_PRODUCT} characters or contains NUL")
+            if acknowledged:
+                self._acknowledged(line, acknowledged, received)
+            else:
+                acknowledged = N
+            if disclosure or outcome_reason or pause_exception or user_notification or delayed_until:
+                disclosure, outcome_reason, pause_exception, user_notification = self._decision_details(
+                    line,
+                    outcome,
+                    disclosure,
+                    outcome_reason,
+                    pause_exception,
+                    user_notification,
+                    delayed_until,
+                )
+            if not delayed_until:
+                delayed_until = N
+            if internal_notes and "\x00" in internal_notes:
+                add(line, "internal_notes", "", "contains a NUL character")
+            if unnamed:
+                self._unnamed_values(line, record)
+            authority_id = N
+            if authority:
+                known = authorities.get((authority, code))
+                if known is None or (authority_kind and authority_kind != known[1]):
+                    known = self._authority(line, authority, code, authority_kind)
+                if known is not None:
+                    authority_id = known[0]
+            elif authority_kind:
+                add(line, "authority_kind", authority_kind, "an authority kind without an authority name")
+            assignee_id = N
+            if assignee:
+                assignee_id = users.get(assignee) or self._unknown_user(line, assignee)
+
+            if result.error_count == errors_before:
+                file_status = status
+                held_by_id = N
+                if status in _HOLD_CANDIDATES:
+                    held_by_id = holding.get((code, request_type), N)
+                    if held_by_id is not N:
+                        status = _ON_HOLD
+                    elif status == _ON_HOLD:
+                        self.unheld_on_hold.add(line)
+                row = (
+                    reference,
+                    code,
+                    authority_id,
+                    request_type,
+                    legal_process,
+                    product,
+                    count,
+                    received,
+                    acknowledged,
+                    status,
+                    outcome,
+                    disclosure,
+                    outcome_reason,
+                    pause_exception,
+                    user_notification,
+                    delayed_until,
+                    decided,
+                    assignee_id,
+                    held_by_id,
+                    internal_notes,
+                )
+                batch.append((line, row, file_status))
+            elif reference and seen.get(reference) == line:
+                # Checked against the database too, so that one pass reports every problem.
+                rejected.append((line, reference))
+            if preview_left:
+                preview_left -= 1
+                self._preview(line, record, batch[-1][1] if batch and batch[-1][0] == line else None)
+            if len(batch) + len(rejected) >= batch_size:
+                self._flush(batch, rejected, writer)
+                batch, rejected = [], []
+        self._flush(batch, rejected, writer)
+
+    # --- the uncommon paths of one row ------------------------------------------------------
+
+    def _odd_record(self, line: int, record: list[str]) -> None:
+        if any(value.strip() for value in record):
+            self.result.rows += 1
+            self.result.add_error(
+                line, "", "", f"{len(record)} fields, but the header names {self.width} columns"
+            )
+        else:
+            self.result.blank_lines += 1
+
+    def _blank(self, record: list[str]) -> bool:
+        """A row of empty cells (spreadsheets leave them) is skipped like an empty line."""
+        if any(value.strip() for value in record):
+            return False
+        self.result.blank_lines += 1
+        return True
+
+    def _bad_country(self, line: int, country: str) -> None:
+        reason = "unknown country; use its ISO 3166-1 alpha-2 code, e.g. HK" if country else "required"
+        self.result.add_error(line, "country", country, reason)
+
+    def _legal_process(self, line: int, legal_process: str, request_type: str) -> str:
+        if legal_process not in _LEGAL_PROCESSES:
+            legal_process = self._choice(
+                line, "legal_process", legal_process, _LEGAL_PROCESSES, "legal process"
+            )
+        if request_type != _LEGAL and request_type in _REQUEST_TYPES:
+            self.result.add_error(
+                line, "legal_process", legal_process, "only a legal_process request has a legal process"
+            )
+        return legal_process
+
+    def _unknown_user(self, line: int, username: str) -> str:
+        self.result.add_error(line, "assignee", username, "no user with this username")
+        return N
+
+    def _bad_reference(self, line: int, reference: str) -> None:
+        if not reference:
+            reason = "required: every request needs its case reference"
+        elif "\x00" in reference:
+            reason = "contains a NUL character"
+        else:
+            reason = f"longer than {_MAX_REFERENCE} characters"
+        self.result.add_error(line, "reference", reference, reason)
+
+    def _date(self, line: int, column: str, value: str, *, required: bool = False) -> None:
+        """Check a date not seen before; good ones are remembered."""
+        if not value:
+            if required:
+                self.result.add_error(line, column, "", "required: the date the request was received")
+            return
+        problem = _date_problem(value)
+        if problem:
+            self.result.add_error(line, column, value, problem)
+        else:
+            self.good_dates.add(value)
+
+    def _count(self, line: int, value: str) -> str:
+        count, problem = _count(value)
+        if problem:
+            self.result.add_error(line, "accounts_specified", value, problem)
+        else:
+            self.good_counts[value] = count
+        return count
+
+    def _choice(self, line: int, column: str, value: str, allowed: frozenset[str], kind: str) -> str:
+        """A choice written in another case is accepted; anything else is an error."""
+        if value.lower() in allowed:
+            return value.lower()
+        if not value:
+            self.result.add_error(line, column, "", f"required: the {kind}")
+        else:
+            self.result.add_error(
+                line, column, value, f"unknown {kind}; use one of: {', '.join(sorted(allowed))}"
+            )
+        return value
+
+    def _incomplete(self, line: int, outcome: str, decided: str) -> None:
+        if not outcome:
+            self.result.add_error(line, "outcome", "", "a completed request needs an outcome")
+        if decided is N:
+            self.result.add_error(line, "decided_on", "", "a completed request needs a decision date")
+
+    def _acknowledged(self, line: int, acknowledged: str, received: str) -> None:
+        if acknowledged not in self.good_dates:
+            self._date(line, "acknowledged_on", acknowledged)
+        good = self.good_dates
+        if acknowledged in good and received in good and acknowledged < received:
+            self.result.add_error(
+                line, "acknowledged_on", acknowledged, f"acknowledged before receipt (received on {received})"
+            )
+
+    def _decision_details(self, line, outcome, disclosure, reason, exception, notification, delayed_until):
+        add = self.result.add_error
+        if disclosure and disclosure not in _DISCLOSURES:
+            disclosure = self._choice(line, "disclosure", disclosure, _DISCLOSURES, "disclosure")
+        if reason and reason not in _OUTCOME_REASONS:
+            reason = self._choice(line, "outcome_reason", reason, _OUTCOME_REASONS, "outcome reason")
+        if exception:
+            if exception not in _PAUSE_EXCEPTIONS:
+                exception = self._choice(
+                    line, "pause_exception", exception, _PAUSE_EXCEPTIONS, "pause exception"
+                )
+            if outcome not in _PRODUCED:
+                add(
+                    line,
+                    "pause_exception",
+                    exception,
+                    "a pause exception is only recorded for a completed request that produced data",
+                )
+        if notification and notification not in _USER_NOTIFICATIONS:
+            notification = self._choice(
+                line, "user_notification", notification, _USER_NOTIFICATIONS, "user notification"
+            )
+        if delayed_until and delayed_until not in self.good_dates:
+            self._date(line, "notification_delayed_until", delayed_until)
+        if notification == _DELAYED and not delayed_until:
+            add(line, "notification_delayed_until", "", "give the date until which notification is delayed")
+        return disclosure, reason, exception, notification
+
+    def _unnamed_values(self, line: int, record: list[str]) -> None:
+        for position in self.unnamed:
+            if record[position].strip():
+                self.result.add_error(
+                    line, "", record[position].strip(), f"a value in column {position + 1}, which has no name"
+                )
+
+    def _authority(self, line: int, name: str, country: str, kind: str) -> tuple[str, str] | None:
+        """Find the authority by (name, country), or plan its creation with the batch.
+
+        A new authority gets a placeholder id, replaced in its rows when the batch creates the
+        authorities it met (``_create_authorities``). A kind contradicting the known one is an error.
+        """
+        add = self.result.add_error
+        if len(name) > _MAX_AUTHORITY or "\x00" in name:
+            add(line, "authority", name, f"longer than {_MAX_AUTHORITY} characters or contains NUL")
+            return None
+        if kind and kind not in _AUTHORITY_KINDS:
+            if kind.lower() not in _AUTHORITY_KINDS:
+                self._choice(line, "authority_kind", kind, _AUTHORITY_KINDS, "authority kind")
+                return None
+            kind = kind.lower()
+        if country not in self.countries:
+            return None
+        known = self.authorities.get((name, country))
+        if known is None:
+            placeholder = f"{_NEW}{len(self.new_authorities)}"
+            self.new_authorities[placeholder] = (name, country, kind or Authority.Kind.OTHER)
+            known = self.authorities[(name, country)] = (placeholder, kind or Authority.Kind.OTHER)
+        if kind and kind != known[1]:
+            add(line, "authority_kind", kind, f"{name} ({country}) is recorded as {known[1]!r}, not {kind!r}")
+            return None
+        return known
+
+    def _create_authorities(self, writer: _Writer) -> dict[str, str]:
+        """Create the authorities first met in this batch; placeholder -> real id."""
+        planned, self.new_authorities = self.new_authorities, {}
+        writer.pause()
+        created = services.authorities_create_bulk(
+            authorities=[(name, country, kind) for name, country, kind in planned.values()], actor=self.actor
+        )
+        ids = {}
+        for placeholder, (name, country, _) in planned.items():
+            authority = created[(name, country)]
+            ids[placeholder] = str(authority.pk)
+            self.authorities[(name, country)] = (str(authority.pk), authority.kind)
+        return ids
+
+    def _preview(self, line: int, record: list[str], row: tuple | None) -> None:
+        """The row as it will be stored (or, if it has errors, as the file has it)."""
+        shown = dict(zip(COLUMNS, map(str.strip, self.fields(record)), strict=True))
+        if row is not None:
+            for column in (
+                "country",
+                "request_type",
+                "accounts_specified",
+                "legal_process",
+                "status",
+                "outcome",
+            ):
+                shown[column] = row[_R[column]]
+        self.result.preview.append((line, [shown[name] for name in self.present]))
+
+    def _flush(self, batch: list[tuple], rejected: list[tuple[int, str]], writer: _Writer) -> None:
+        result = self.result
+        if self.new_authorities:
+            ids = self._create_authorities(writer)
+            position = _R["authority_id"]
+            for i, (line, row, file_status) in enumerate(batch):
+                if row[position][:4] == _NEW:
+                    batch[i] = (
+                        line,
+                        (*row[:position], ids[row[position]], *row[position + 1 :]),
+                        file_status,
+                    )
+        existing = (
+            writer.existing([row[0] for _, row, _ in batch] + [reference for _, reference in rejected])
+            if writer.may_exist()
+            else set()
+        )
+        if not self.update:
+            for line, reference in rejected:
+                if reference in existing:
+                    result.add_error(line, "reference", reference, _ALREADY_THERE)
+        to_update = []
+        if not existing and not self.unheld_on_hold:  # the common case, a million times over
+            to_create = [row for _, row, _ in batch]
+            batch = []
+        else:
+            to_create = []
+        for line, row, file_status in batch:
+            reference = row[0]
+            if reference in existing:
+                if self.update:
+                    to_update.append((line, row, file_status))
+                else:
+                    result.add_error(line, "reference", reference, _ALREADY_THERE)
+            elif line in self.unheld_on_hold:
+                result.add_error(
+                    line,
+                    "status",
+                    file_status,
+                    f"no pause decision in force on {self.today} holds {row[1]} {row[3]} requests; "
+                    f"import it as received or in_review",
+                )
+            else:
+                to_create.append(row)
+        if to_update:
+            if writer.defers_updates:
+                self.deferred_updates.extend(to_update)
+            else:
+                self.apply_updates(to_update)
+        if to_create and result.ok:
+            try:
+                if not self.dry_run:
+                    writer.write(to_create)
+            except DatabaseError as error:
+                if writer.defers_updates:
+                    raise
+                # The database constraints are the backstop: a rule this module missed, or a
+                # reference another user saved during the import.
+                result.add_error(
+                    None,
+                    "",
+                    "",
+                    f"the database refused lines {batch[0][0]}-{batch[-1][0]}: {_first_line(error)}",
+                )
+            else:
+                result.created += len(to_create)
+                result.held += (
+                    sum(1 for row in to_create if row[_R["held_by_id"]] is not N) if self.holding else 0
+                )
+        self.unheld_on_hold.clear()
+        if self.progress is not None:
+            self.progress(result.rows, time.monotonic() - self.started)
+
+    # --- updates (--update) -----------------------------------------------------------------
+
+    def apply_updates(self, rows: list[tuple]) -> None:
+        for start in range(0, len(rows), 500):
+            chunk = rows[start : start + 500]
+            by_reference = DataRequest.objects.select_related("held_by").in_bulk(
+                [row[0] for _, row, _ in chunk], field_name="reference"
+            )
+            for line, row, file_status in chunk:
+                try:
+                    changed = self._update_one(by_reference[row[0]], row, file_status)
+                except ValidationError as error:
+                    self._report_refusal(line, row[0], error)
+                    continue
+                if changed:
+                    self.result.updated += 1
+                else:
+                    self.result.unchanged += 1
+
+    def _update_one(self, request: DataRequest, row: tuple, file_status: str) -> bool:
+        """Apply the file's values to an existing request through the workflow services."""
+        wanted = {}
+        for column in self.present:
+            if column != "authority_kind":
+                position = _R[_ATTRIBUTE[column]]
+                wanted[column] = typed(position, row[position])
+        if "status" in wanted:
+            wanted["status"] = file_status
+        if all(_current(request, column) == value for column, value in wanted.items()):
+            return False
+        actor = self.actor
+        status = wanted.pop("status", request.status)
+        if status != request.status:
+            if status == _COMPLETED:
+                if request.status == S.RECEIVED:
+                    # The workflow decides only reviewed requests: take the same two steps.
+                    request = services.request_start_review(request=request, actor=actor)
+                decision = {
+                    name: wanted.pop(name, _current(request, name))
+                    for name in ("outcome", "decided_on", "outcome_reason", "disclosure", "pause_exception")
+                }
+                request = services.request_complete(request=request, actor=actor, **decision)
+            elif status == S.IN_REVIEW:
+                request = services.request_start_review(request=request, actor=actor)
+            elif status == S.WITHDRAWN:
+                request = services.request_withdraw(request=request, actor=actor)
+            else:
+                services.request_transition_check(request=request, status=status)
+        # Compared again after the move: starting a review fills in acknowledged_on and the
+        # assignee when they are empty, and the file has the last word on both.
+        changes = {
+            _ATTRIBUTE[column]: value
+            for column, value in wanted.items()
+            if _current(request, column) != value
+        }
+        final = sorted({"outcome", "decided_on", "pause_exception"} & changes.keys())
+        if final:
+            raise ValidationError(
+                f"{request.reference} is '{request.get_status_display()}' in the database and the file "
+                f"changes its {', '.join(final)}: a decision is final and import does not rewrite it.",
+                code="decision_final",
+            )
+        if changes:
+            services.request_update(request=request, actor=actor, **changes)
+        return True
+
+    def _report_refusal(self, line: int, reference: str, error: ValidationError) -> None:
+        columns = {attribute: column for column, attribute in _ATTRIBUTE.items()}
+        if hasattr(error, "error_dict"):
+            for attribute, messages in error.message_dict.items():
+                for message in messages:
+                    self.result.add_error(
+                        line, columns.get(attribute, attribute), "", f"{reference}: {message}"
+                    )
+        else:
+            for message in error.messages:
+                self.result.add_error(line, "", reference, message)
+
+
+def _current(request: DataRequest, column: str):
+    if column == "country":
+        return request.country.code
+    return getattr(request, _ATTRIBUTE[column])
+
+
+def _first_line(error: Exception) -> str:
+    return (str(error).strip().splitlines() or [type(error).__name__])[0]
+
+
+def _size_of(source: BinaryIO) -> int | None:
+    try:
+        position = source.tell()
+        size = source.seek(0, io.SEEK_END)
+        source.seek(position)
+        return size - position
+    except (AttributeError, OSError, ValueError):
+        return None
+
+
+# --------------------------------------------------------------------------------------------
+# The entry point
+# --------------------------------------------------------------------------------------------
+
+
+def import_requests(
+    source: BinaryIO,
+    *,
+    file_name: str = "",
+    update: bool = False,
+    dry_run: bool = False,
+    actor=None,
+    origin: str = ImportRun.Source.COMMAND,
+    today: datetime.date | None = None,
+    batch_size: int = BATCH_SIZE,
+    max_errors: int = MAX_ERRORS,
+    preview_rows: int = 0,
+    progress: Callable[[int, float], None] | None = None,
+    bulk_load: bool | None = None,
+) -> ImportResult:
+    """Import every row of a CSV file (a binary stream) in one transaction, or nothing if one is wrong.
+
+    Rows are read, checked and written in batches; an error stops the writing but not the
+    checking, so every problem is reported in one pass. An existing reference is an error unless
+    ``update``, which changes that request through the workflow services (with history).
+    ``dry_run`` does everything, then rolls back. New requests are held by the pause decisions
+    in force on ``today``, by the rule ``request_create`` applies. ``bulk_load`` forces (or, with
+    False, forbids) the PostgreSQL bulk-load strategy; by default large files use it.
+    """
+    if batch_size < 1:
+        raise ValueError("batch_size must be at least 1")
+    result = ImportResult(file_name=file_name, dry_run=dry_run, update=update, max_errors=max_errors)
+    started = time.monotonic()
+    expected_bytes = _size_of(source)
+    try:
+        with transaction.atomic():
+            importer = _Importer(
+                result,
+                update=update,
+                dry_run=dry_run,
+                actor=actor,
+                today=today or timezone.localdate(),
+                batch_size=batch_size,
+                preview_rows=preview_rows,
+                progress=progress,
+            )
+            run = services.import_run_start(
+                actor=importer.actor, source=origin, file_name=file_name, update_existing=update
+            )
+            writer = _writer_for(
+                run, timezone.now(), bulk_load=False if dry_run else bulk_load, expected_bytes=expected_bytes
+            )
+            result.strategy = writer.strategy
+            hashing = _HashingReader(source)
+            try:
+                _read(importer, writer, _CsvReader(source, hashing))
+            except BaseException:
+                if isinstance(writer, _BulkLoadWriter):
+                    writer.abort()  # before the rollback: no other command while a COPY is open
+                raise
+            if not result.ok:
+                raise _Rollback
+            writer.finish()
+            if importer.deferred_updates:
+                importer.apply_updates(importer.deferred_updates)
+            if not result.ok or dry_run:
+                raise _Rollback
+            result.seconds = time.monotonic() - started
+            result.run = services.import_run_finish(
+                run=run,
+                file_sha256=hashing.sha256.hexdigest(),
+                file_size=hashing.size,
+                rows=result.rows,
+                created=result.created,
+                updated=result.updated,
+                unchanged=result.unchanged,
+                held=result.held,
+                blank_lines=result.blank_lines,
+            )
+    except _Rollback:
+        result.run = None
+    except DatabaseError as error:
+        # The constraints are the backstop (in a bulk load they are checked as a whole, at the
+        # end); nothing was written.
+        result.run = None
+        result.add_error(None, "", "", f"the database refused the import: {_first_line(error)}")
+    result.seconds = time.monotonic() - started
+    return result
+
+
+def _read(importer: _Importer, writer: _Writer, reader: _CsvReader) -> None:
+    # The reading loop makes no reference cycles, but its millions of short-lived tuples make
+    # the cycle collector run thousands of times (~15% of the time): pause it meanwhile.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        header = next(reader.records, None)
+        if header is None:
+            raise _FileError(RowError(1, "", "", "the file is empty: the first line must name the columns"))
+        importer.read_header(reader.records.line_num, header)
+        importer.read_rows(reader, writer)
+    except (UnicodeDecodeError, csv.Error) as error:
+        problem = reader.problem(error)
+        importer.result.add_error(problem.line, problem.column, problem.value, problem.reason)
+    except _FileError as error:
+        problem = error.args[0]
+        importer.result.add_error(problem.line, problem.column, problem.value, problem.reason)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+# --------------------------------------------------------------------------------------------
+# Export in the same format
+# --------------------------------------------------------------------------------------------
+
+_EXPORT_LOOKUPS = [
+    {
+        "authority": "authority__name",
+        "authority_kind": "authority__kind",
+        "assignee": "assignee__username",
+    }.get(column, column)
+    for column in COLUMNS
+]
+
+
+def export_rows(queryset) -> Iterator[list[str]]:
+    """The header, then one row per request in ``COLUMNS`` order: what ``import_requests`` reads."""
+    yield list(COLUMNS)
+    for values in queryset.order_by("pk").values_list(*_EXPORT_LOOKUPS).iterator(chunk_size=2000):
+        yield [
+            "" if value is None else value.isoformat() if hasattr(value, "isoformat") else str(value)
+            for value in values
+        ]
+
+
+def export_csv(queryset, out) -> int:
+    """Write ``queryset`` as CSV to the text stream ``out``; returns the number of requests."""
+    writer = csv.writer(out, lineterminator="\n")
+    rows = export_rows(queryset)
+    writer.writerow(next(rows))
+    written = 0
+    for row in rows:
+        writer.writerow(row)
+        written += 1
+    return written

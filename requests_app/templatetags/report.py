@@ -1,0 +1,55 @@
+"""Number formatting of the public report: one decimal, signs on changes, unknown vs zero."""
+
+from decimal import Decimal
+
+from django import template
+from django.contrib.humanize.templatetags.humanize import intcomma
+
+register = template.Library()
+
+
+@register.filter
+def percent(value) -> str:
+    return "—" if value is None else f"{Decimal(value):.1f}%"
+
+
+@register.filter
+def count_or_unknown(value) -> str:
+    """Imported historical figures have no pause columns: show 'n/a', not a misleading 0."""
+    return "n/a" if value is None else intcomma(value)
+
+
+@register.simple_tag
+def change(current: int, previous: int) -> str:
+    if not previous:
+        return "new"
+    delta = (current - previous) / previous * 100
+    return f"{delta:+.1f}%"
+
+
+@register.simple_tag
+def points(current, previous) -> str:
+    if current is None or previous is None:
+        return "—"
+    return f"{Decimal(current) - Decimal(previous):+.1f} points"
+
+
+@register.filter
+def type_label(value: str) -> str:
+    return value.replace("_", " ")
+
+
+@register.filter
+def types_label(values) -> str:
+    return ", ".join(v.replace("_", " ") for v in values)
+
+
+@register.filter
+def status_label(pause) -> str:
+    """'Paused', 'Redirected', 'Lifted', 'Assessing' without the admin's explanation."""
+    return pause.get_status_display().split(" (")[0]
+
+
+@register.filter
+def get_item(mapping, key):
+    return mapping.get(key, key)

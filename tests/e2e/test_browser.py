@@ -1,0 +1,94 @@
+"""What a journalist does in a real browser: overview, a country, the filters, the register, a
+download; axe-core on every public page; every control reachable by keyboard."""
+
+import csv
+import io
+import re
+
+import pytest
+from django.core.management import call_command
+
+from tests.e2e.conftest import AXE, screenshot
+
+# serialized_rollback restores what migrations created (the roles) after each flush.
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+
+PUBLIC_PAGES = ["/", "/countries/", "/countries/HK/", "/paused/", "/methodology/", "/data/"]
+
+
+@pytest.fixture
+def demo(live_server):
+    call_command("seed_demo", scale=0.03)
+    return live_server.url
+
+
+def test_journalist_journey(page, demo):
+    page.goto(demo + "/")
+    assert page.locator("h1").inner_text() == "Government requests for user data"
+    assert page.get_by_role("link", name="Hong Kong", exact=True).first.is_visible()
+    screenshot(page, "overview")
+
+    # Hong Kong is a dot on the map: follow it.
+    page.locator('svg.world-map a[href^="/countries/HK/"]').click()
+    page.wait_for_url(re.compile(r"/countries/HK/"))
+    assert "Paused from 2020-07-06" in page.locator("svg.period-chart").inner_html()
+    assert page.get_by_role("columnheader", name="Received during a pause").first.is_visible()
+    screenshot(page, "country-hk")
+
+    # The countries table: change the period, the URL carries it.
+    page.get_by_role("link", name="Countries", exact=True).click()
+    page.get_by_label("Period").select_option("2020-H2")
+    page.get_by_role("button", name="Show").click()
+    page.wait_for_url(re.compile(r"period=2020-H2"))
+    assert "2020-H2" in page.locator("#countries-table caption").inner_text()
+    assert page.locator("#countries-table tbody tr").count() >= 40
+    screenshot(page, "countries")
+
+    with page.expect_download() as download_info:
+        page.get_by_role("link", name="Download exactly this as CSV").click()
+    content = open(download_info.value.path(), encoding="utf-8-sig").read()
+    rows = list(csv.DictReader(io.StringIO(content)))
+    assert rows and {row["period"] for row in rows} == {"2020-H2"}
+
+    page.get_by_role("link", name="Paused jurisdictions").click()
+    page.wait_for_url(re.compile(r"/paused/"))
+    register = page.locator("ul.register").first.inner_text()
+    assert "Hong Kong" in register and "Russia" in register
+    screenshot(page, "paused")
+    page.goto(demo + "/methodology/")
+    screenshot(page, "methodology")
+    assert not [e for e in page.console_errors if "Content Security Policy" in e]
+
+
+def test_no_serious_accessibility_violations(page, demo):
+    for path in PUBLIC_PAGES:
+        page.goto(demo + path)
+        page.add_script_tag(path=str(AXE))
+        results = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
+        serious = [
+            f"{v['id']} ({v['impact']}): {v['help']} — {[n['target'] for n in v['nodes']][:3]}"
+            for v in results["violations"]
+            if v["impact"] in ("serious", "critical")
+        ]
+        assert serious == [], (path, serious)
+
+
+def test_keyboard_reaches_every_control(page, demo):
+    page.goto(demo + "/countries/")
+    controls = page.evaluate(
+        "() => Array.from(document.querySelectorAll('main input, main select, main button'))"
+        ".map(e => e.id || e.textContent.trim())"
+    )
+    assert len(controls) >= 5
+    reached = []
+    for _ in range(300):
+        page.keyboard.press("Tab")
+        focused = page.evaluate(
+            "() => { const e = document.activeElement;"
+            " return e ? (e.id || e.textContent.trim() || e.tagName) : null }"
+        )
+        reached.append(focused)
+        if set(controls) <= set(reached):
+            break
+    assert reached[0] == "Skip to content"
+    assert set(controls) <= set(reached), set(controls) - set(reached)

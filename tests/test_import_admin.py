@@ -1,0 +1,171 @@
+"""Bulk intake in the admin: upload, preview with every error, confirm; export in the same format."""
+
+import html
+import io
+from pathlib import Path
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from requests_app import importers, roles
+from requests_app.models import DataRequest, ImportRun
+from tests.factories import DataRequestFactory
+from tests.test_admin_desk import login_as, messages_of
+
+pytestmark = pytest.mark.django_db
+
+IMPORT = reverse("admin:requests_app_datarequest_import")
+REQUESTS = reverse("admin:requests_app_datarequest_changelist")
+IMPORT_RUNS = reverse("admin:requests_app_importrun_changelist")
+HEADER = "reference,country,received_on,request_type,accounts_specified,authority,authority_kind"
+GOOD = (
+    HEADER + "\nADM-1,DE,2020-03-10,legal_process,2,BKA,police\nADM-2,fr,2020-04-01,emergency,1,,\n"
+).encode()
+BAD = (HEADER + "\nADM-1,DE,2020-03-10,legal_process,2,,\nADM-2,XX,2020-02-30,emergency,0,,\n").encode()
+
+
+@pytest.fixture(autouse=True)
+def _uploads_in_tmp(settings, tmp_path):
+    settings.REQUEST_IMPORT_UPLOAD_DIR = str(tmp_path / "uploads")
+
+
+def upload(client, data: bytes, **extra):
+    return client.post(IMPORT, {"file": SimpleUploadedFile("requests.csv", data, "text/csv"), **extra})
+
+
+def page(response) -> str:
+    return html.unescape(response.content.decode())
+
+
+def test_reviewer_sees_every_error_in_the_preview_and_nothing_is_imported(client):
+    login_as(client, roles.REVIEWER)
+    response = upload(client, BAD)
+    assert response.status_code == 200
+    text = page(response)
+    assert "Nothing was imported: 3 error(s) in requests.csv." in text
+    assert "line 3, column country, value 'XX': unknown country" in text
+    assert "line 3, column received_on, value '2020-02-30': this date does not exist" in text
+    assert "line 3, column accounts_specified, value '0': a request names at least 1 account" in text
+    assert 'name="confirm"' not in text
+    assert DataRequest.objects.count() == 0 and ImportRun.objects.count() == 0
+
+
+def test_reviewer_previews_then_confirms_and_the_import_is_recorded(client, settings):
+    reviewer = login_as(client, roles.REVIEWER)
+    response = upload(client, GOOD)
+    text = page(response)
+    assert "2 row(s) checked, no errors. Importing will create 2 request(s)" in text
+    # The first rows, as they will be stored, under their columns.
+    assert response.context["result"].columns[:2] == ["reference", "country"]
+    assert "<td>3</td><td>ADM-2</td><td>FR</td><td>2020-04-01</td><td>emergency</td>" in text
+    assert 'name="confirm"' in text
+    assert DataRequest.objects.count() == 0  # a preview writes nothing
+
+    token = response.context["token"]
+    response = client.post(IMPORT, {"token": token, "confirm": "Import"})
+    run = ImportRun.objects.get()
+    assert response.status_code == 302 and response["Location"] == f"{REQUESTS}?import_run__exact={run.pk}"
+    assert "Imported requests.csv: created 2" in messages_of(client.get(response["Location"]))[0]
+    assert set(DataRequest.objects.values_list("reference", flat=True)) == {"ADM-1", "ADM-2"}
+    assert (run.user, run.source, run.file_name, run.created) == (reviewer, "admin", "requests.csv", 2)
+
+    # The upload is gone once imported: confirming twice imports nothing twice.
+    assert not any(Path(settings.REQUEST_IMPORT_UPLOAD_DIR).iterdir())
+    response = client.post(IMPORT, {"token": token, "confirm": "Import"})
+    assert response.status_code == 302 and response["Location"] == IMPORT
+    assert DataRequest.objects.count() == 2
+
+
+def test_a_confirmation_that_meets_a_new_conflict_imports_nothing(client):
+    login_as(client, roles.REVIEWER)
+    token = upload(client, GOOD).context["token"]
+    DataRequestFactory(reference="ADM-2")  # a colleague logged it meanwhile
+    response = client.post(IMPORT, {"token": token, "confirm": "Import"})
+    assert response.status_code == 200
+    assert "line 3, column reference, value 'ADM-2': already in the database" in page(response)
+    assert DataRequest.objects.count() == 1
+
+
+def test_a_forged_token_imports_nothing(client):
+    login_as(client, roles.REVIEWER)
+    response = client.post(IMPORT, {"token": "../../etc/passwd", "confirm": "Import"})
+    assert response.status_code == 302
+    assert DataRequest.objects.count() == 0
+
+
+def test_update_through_the_admin_records_the_reviewer_in_history(client):
+    reviewer = login_as(client, roles.REVIEWER)
+    DataRequestFactory(reference="ADM-1", accounts_specified=1, authority=None)
+    token = upload(client, GOOD, update="on").context["token"]
+    client.post(IMPORT, {"token": token, "confirm": "Import"})
+    updated = DataRequest.objects.get(reference="ADM-1")
+    assert updated.accounts_specified == 2 and updated.authority.name == "BKA"
+    assert updated.history.first().history_user == reviewer
+
+
+def test_publisher_can_import_and_the_changelist_links_to_it(client):
+    login_as(client, roles.PUBLISHER)
+    assert client.get(IMPORT).status_code == 200
+    assert IMPORT in client.get(REQUESTS).content.decode()
+
+
+def test_auditor_cannot_import_but_can_read_import_records(client):
+    login_as(client, roles.AUDITOR)
+    assert client.get(IMPORT).status_code == 403
+    assert upload(client, GOOD).status_code == 403
+    assert IMPORT not in client.get(REQUESTS).content.decode()
+    assert client.get(IMPORT_RUNS).status_code == 200
+    assert DataRequest.objects.count() == 0
+
+
+def test_anonymous_is_sent_to_login_and_imports_nothing(client):
+    response = client.get(IMPORT)
+    assert response.status_code == 302 and reverse("admin:login") in response["Location"]
+    response = upload(client, GOOD)
+    assert response.status_code == 302
+    assert DataRequest.objects.count() == 0
+
+
+# --- export -----------------------------------------------------------------------------------
+
+
+def export(client, **post) -> bytes:
+    response = client.post(REQUESTS + post.pop("query", ""), {"action": "export_as_csv", **post})
+    assert response.status_code == 200 and response["Content-Type"] == "text/csv; charset=utf-8"
+    assert response["Content-Disposition"].startswith('attachment; filename="requests-')
+    return b"".join(response.streaming_content)
+
+
+def test_export_of_selected_or_filtered_requests_in_the_import_format(client):
+    login_as(client, roles.AUDITOR)  # reading is enough to export
+    de = DataRequestFactory(reference="EXP-DE", country="DE")
+    DataRequestFactory(reference="EXP-FR", country="FR")
+    DataRequestFactory(reference="EXP-US", country="US")
+
+    data = export(client, _selected_action=[de.pk])
+    assert data.startswith(b"\xef\xbb\xbf" + ",".join(importers.COLUMNS).encode() + b"\r\n")
+    assert [line.split(",")[0] for line in data.decode("utf-8-sig").splitlines()[1:]] == ["EXP-DE"]
+
+    everything_but_de = export(
+        client, query="?country__exact=FR", select_across="1", _selected_action=[de.pk]
+    )
+    assert [line.split(",")[0] for line in everything_but_de.decode("utf-8-sig").splitlines()[1:]] == [
+        "EXP-FR"
+    ]
+
+
+def test_an_admin_export_imports_back_unchanged(client):
+    login_as(client, roles.REVIEWER)
+    rows = [
+        DataRequestFactory(completed=True, product="Mail, Drive", internal_notes="a\nb"),
+        DataRequestFactory(),
+    ]
+    data = export(client, _selected_action=[r.pk for r in rows])
+    result = importers.import_requests(io.BytesIO(data), file_name="export.csv", update=True)
+    assert result.ok and (result.unchanged, result.created) == (2, 0)
+    DataRequest.objects.all().delete()
+    result = importers.import_requests(io.BytesIO(data), file_name="export.csv")
+    assert result.ok and result.created == 2
+    again = DataRequest.objects.get(reference=rows[0].reference)
+    assert (again.product, again.internal_notes, again.outcome) == ("Mail, Drive", "a\nb", "all_data")

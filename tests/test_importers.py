@@ -1,0 +1,789 @@
+"""Bulk intake from CSV: the messiness it accepts, every rejection, all-or-nothing, holds, --update."""
+
+import datetime
+import hashlib
+import io
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.db import connection
+
+from requests_app import importers, services
+from requests_app.models import Authority, DataRequest, ImportRun
+from tests.factories import AuthorityFactory, DataRequestFactory, PauseDecisionFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+S = DataRequest.Status
+HEADER = "reference,country,received_on,request_type,accounts_specified"
+GOOD_ROW = "GOOD-1,DE,2020-03-10,legal_process,2"
+FULL_HEADER = (
+    "reference,country,received_on,request_type,accounts_specified,authority,authority_kind,"
+    "legal_process,product,status,outcome,decided_on"
+)
+
+
+def csv_bytes(*lines: str, end: str = "\n") -> bytes:
+    return (end.join(lines) + end).encode()
+
+
+def run(data: bytes, **options) -> importers.ImportResult:
+    return importers.import_requests(io.BytesIO(data), file_name="requests.csv", **options)
+
+
+def table_counts() -> dict:
+    return {
+        "requests": DataRequest.objects.count(),
+        "authorities": Authority.objects.count(),
+        "imports": ImportRun.objects.count(),
+        "history": DataRequest.history.count(),
+    }
+
+
+def command(tmp_path, data: bytes, *args) -> tuple[str, str]:
+    """Run `manage.py import_requests`; returns (stdout, stderr); raises CommandError on failure."""
+    path = tmp_path / "requests.csv"
+    path.write_bytes(data)
+    out, err = io.StringIO(), io.StringIO()
+    try:
+        call_command("import_requests", str(path), *args, stdout=out, stderr=err)
+    except CommandError as error:
+        error.stderr = err.getvalue()
+        print(error.stderr)  # shown by pytest when the test fails
+        raise
+    return out.getvalue(), err.getvalue()
+
+
+@pytest.fixture
+def existing():
+    """Something already in the database, so that 'nothing changed' is not 'still empty'."""
+    return DataRequestFactory(reference="OLD-1", country="FR")
+
+
+# --- accepted messiness ----------------------------------------------------------------------
+
+
+def test_a_clean_file_is_imported_with_every_design_column(tmp_path):
+    data = csv_bytes(
+        FULL_HEADER,
+        "R-1,DE,2020-03-10,legal_process,3,Bundeskriminalamt,police,search_warrant,Mail,completed,"
+        "some_data,2020-04-01",
+        "R-2,FR,2020-08-01,emergency,1,,,,,in_review,,",
+        "R-3,US,2021-01-05,preservation,1,FBI,police,,,,,",
+    )
+    out, _ = command(tmp_path, data)
+    assert "created 3" in out
+    r1 = DataRequest.objects.get(reference="R-1")
+    assert (r1.country.code, r1.request_type, r1.accounts_specified, r1.legal_process, r1.product) == (
+        "DE",
+        "legal_process",
+        3,
+        "search_warrant",
+        "Mail",
+    )
+    assert (r1.status, r1.outcome, r1.decided_on) == (S.COMPLETED, "some_data", datetime.date(2020, 4, 1))
+    assert (r1.authority.name, r1.authority.country.code, r1.authority.kind) == (
+        "Bundeskriminalamt",
+        "DE",
+        "police",
+    )
+    assert str(r1.period) == "2020-H1"
+    assert DataRequest.objects.get(reference="R-2").status == S.IN_REVIEW
+    r3 = DataRequest.objects.get(reference="R-3")
+    assert r3.status == S.RECEIVED and str(r3.period) == "2021-H1"
+    run_record = ImportRun.objects.get()
+    assert r1.import_run == run_record and run_record.created == 3 and run_record.source == "command"
+
+
+@pytest.mark.parametrize(
+    "name, data",
+    [
+        ("utf-8 BOM", b"\xef\xbb\xbf" + csv_bytes(HEADER, "R-1,DE,2020-03-10,legal_process,1024")),
+        ("CRLF line ends", csv_bytes(HEADER, "R-1,DE,2020-03-10,legal_process,1024", end="\r\n")),
+        ("no final newline", (HEADER + "\nR-1,DE,2020-03-10,legal_process,1024").encode()),
+        ("thousands separator", csv_bytes(HEADER, 'R-1,DE,2020-03-10,legal_process,"1,024"')),
+        (
+            "surrounding whitespace",
+            csv_bytes(
+                " Reference , Country ,RECEIVED_ON,Request_Type,  accounts_specified ",
+                "  R-1 , DE , 2020-03-10 ,legal_process , 1024 ",
+            ),
+        ),
+        ("lower-case country", csv_bytes(HEADER, "R-1,de,2020-03-10,legal_process,1024")),
+        ("mixed-case country", csv_bytes(HEADER, "R-1,De,2020-03-10,legal_process,1024")),
+        (
+            "all of it at once",
+            b"\xef\xbb\xbf"
+            + (
+                b" REFERENCE ,country,Received_On,request_type,Accounts_Specified\r\n\r\n"
+                b' R-1 ,de, 2020-03-10 ,legal_process," 1,024 "'
+            ),
+        ),  # fmt: skip
+    ],
+)
+def test_messy_but_unambiguous_files_are_accepted(name, data):
+    result = run(data)
+    assert result.ok, result.error_lines()
+    request = DataRequest.objects.get()
+    assert (request.reference, request.country.code, request.received_on, request.accounts_specified) == (
+        "R-1",
+        "DE",
+        datetime.date(2020, 3, 10),
+        1024,
+    )
+
+
+def test_blank_lines_and_empty_trailing_columns_are_skipped():
+    data = csv_bytes(
+        HEADER + ",,", "", "R-1,DE,2020-03-10,legal_process,1,,", ",,,,,,", "R-2,DE,2020-03-11,emergency,1,,"
+    )
+    result = run(data)
+    assert result.ok, result.error_lines()
+    assert (result.created, result.blank_lines) == (2, 2)
+    assert "skipped 2" in result.summary()
+
+
+def test_choices_in_another_case_are_accepted():
+    data = csv_bytes(
+        FULL_HEADER, "R-1,DE,2020-03-10,Legal_Process,1,BKA,Police,SUBPOENA,,Completed,All_Data,2020-03-12"
+    )
+    assert run(data).ok
+    request = DataRequest.objects.get()
+    assert (request.request_type, request.legal_process, request.status, request.outcome) == (
+        "legal_process",
+        "subpoena",
+        "completed",
+        "all_data",
+    )
+    assert request.authority.kind == "police"
+
+
+def test_quoted_values_may_hold_commas_quotes_and_line_breaks():
+    header = HEADER + ",product,internal_notes"
+    data = csv_bytes(
+        header,
+        'R-1,DE,2020-03-10,legal_process,1,"Mail, Drive","Said ""urgent"".\nCall back\\later\t!"',
+        "R-2,DE,2020-03-10,legal_process,1,,",
+    )
+    result = run(data)
+    assert result.ok, result.error_lines()
+    first = DataRequest.objects.get(reference="R-1")
+    assert first.product == "Mail, Drive"
+    assert first.internal_notes == 'Said "urgent".\nCall back\\later\t!'
+    # Line numbers count physical lines: R-2 starts on line 4 although it is the second row.
+    bad = csv_bytes(
+        header, 'X-1,DE,2020-03-10,legal_process,1,,"two\nlines"', "X-2,XX,2020-03-10,legal_process,1,,"
+    )
+    assert [str(e) for e in run(bad).errors] == [
+        "line 4, column country, value 'XX': unknown country; use its ISO 3166-1 alpha-2 code, e.g. HK"
+    ]
+
+
+# --- rejections: each names line, column, value and reason; nothing is written ----------------
+
+REJECTIONS = [
+    (
+        "unknown country",
+        "R-9,XX,2020-03-10,legal_process,1",
+        "line 3, column country, value 'XX': unknown country",
+    ),
+    (
+        "unknown request type",
+        "R-9,DE,2020-03-10,subpoena,1",
+        "line 3, column request_type, value 'subpoena': unknown request type; use one of: emergency, "
+        "legal_process, preservation",
+    ),
+    (
+        "date not ISO",
+        "R-9,DE,10/03/2020,legal_process,1",
+        "line 3, column received_on, value '10/03/2020': not a date in ISO format YYYY-MM-DD",
+    ),
+    (
+        "date in words",
+        "R-9,DE,March 2020,legal_process,1",
+        "line 3, column received_on, value 'March 2020': not a date in ISO format",
+    ),
+    (
+        "date that does not exist",
+        "R-9,DE,2021-02-29,legal_process,1",
+        "line 3, column received_on, value '2021-02-29': this date does not exist",
+    ),
+    ("missing date", "R-9,DE,,legal_process,1", "line 3, column received_on: required"),
+    (
+        "count zero",
+        "R-9,DE,2020-03-10,legal_process,0",
+        "line 3, column accounts_specified, value '0': a request names at least 1 account",
+    ),
+    (
+        "count negative",
+        "R-9,DE,2020-03-10,legal_process,-4",
+        "line 3, column accounts_specified, value '-4': a request names at least 1 account",
+    ),
+    (
+        "count not a number",
+        "R-9,DE,2020-03-10,legal_process,many",
+        "line 3, column accounts_specified, value 'many': not a whole number",
+    ),
+    (
+        "count with decimals",
+        "R-9,DE,2020-03-10,legal_process,1.5",
+        "line 3, column accounts_specified, value '1.5': not a whole number",
+    ),
+    (
+        "count with a misplaced separator",
+        'R-9,DE,2020-03-10,legal_process,"10,24"',
+        "line 3, column accounts_specified, value '10,24': not a whole number",
+    ),
+    (
+        "duplicate in the file",
+        "GOOD-1,DE,2020-03-11,emergency,1",
+        "line 3, column reference, value 'GOOD-1': duplicate reference: already on line 2",
+    ),
+    (
+        "already in the database",
+        "OLD-1,DE,2020-03-11,emergency,1",
+        "line 3, column reference, value 'OLD-1': already in the database (import with --update",
+    ),
+    (
+        "too many fields",
+        "R-9,DE,2020-03-10,legal_process,1,x",
+        "line 3: 6 fields, but the header names 5 columns",
+    ),
+]
+
+
+@pytest.mark.parametrize("name, bad_row, message", REJECTIONS, ids=[r[0] for r in REJECTIONS])
+def test_each_rejection_names_line_and_reason_and_writes_nothing(tmp_path, existing, name, bad_row, message):
+    before = table_counts()
+    with pytest.raises(CommandError) as raised:
+        command(tmp_path, csv_bytes(HEADER, GOOD_ROW, bad_row))
+    assert raised.value.returncode == 1
+    assert message in raised.value.stderr
+    assert "Nothing was imported" in str(raised.value)
+    assert table_counts() == before
+
+
+WORKFLOW_REJECTIONS = [
+    (
+        "unknown status",
+        "R-9,DE,2020-03-10,legal_process,1,,,,,closed,,",
+        "line 3, column status, value 'closed': unknown status",
+    ),
+    (
+        "unknown outcome",
+        "R-9,DE,2020-03-10,legal_process,1,,,,,completed,partial,2020-03-20",
+        "line 3, column outcome, value 'partial': unknown outcome",
+    ),
+    (
+        "decision before receipt",
+        "R-9,DE,2020-03-10,legal_process,1,,,,,completed,all_data,2020-03-01",
+        "line 3, column decided_on, value '2020-03-01': a decision before receipt (received on 2020-03-10)",
+    ),
+    (
+        "outcome without completion",
+        "R-9,DE,2020-03-10,legal_process,1,,,,,in_review,all_data,",
+        "line 3, column outcome, value 'all_data': an outcome without completion: the status is 'in_review'",
+    ),
+    (
+        "outcome without a status",
+        "R-9,DE,2020-03-10,legal_process,1,,,,,,rejected,",
+        "line 3, column outcome, value 'rejected': an outcome without completion: the status is 'received'",
+    ),
+    (
+        "completed without outcome",
+        "R-9,DE,2020-03-10,legal_process,1,,,,,completed,,2020-03-20",
+        "line 3, column outcome: a completed request needs an outcome",
+    ),
+    (
+        "completed without decision date",
+        "R-9,DE,2020-03-10,legal_process,1,,,,,completed,no_data,",
+        "line 3, column decided_on: a completed request needs a decision date",
+    ),
+    (
+        "legal process on an emergency",
+        "R-9,DE,2020-03-10,emergency,1,,,subpoena,,,,",
+        "line 3, column legal_process, value 'subpoena': only a legal_process request has a legal process",
+    ),
+    (
+        "unknown authority kind",
+        "R-9,DE,2020-03-10,legal_process,1,BKA,army,,,,,",
+        "line 3, column authority_kind, value 'army': unknown authority kind",
+    ),
+    (
+        "kind without authority",
+        "R-9,DE,2020-03-10,legal_process,1,,police,,,,,",
+        "line 3, column authority_kind, value 'police': an authority kind without an authority name",
+    ),
+    (
+        "on hold without a pause",
+        "R-9,DE,2020-03-10,legal_process,1,,,,,on_hold,,",
+        "line 3, column status, value 'on_hold': no pause decision in force",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    "name, bad_row, message", WORKFLOW_REJECTIONS, ids=[r[0] for r in WORKFLOW_REJECTIONS]
+)
+def test_each_workflow_rejection_names_line_and_reason_and_writes_nothing(
+    tmp_path, existing, name, bad_row, message
+):
+    before = table_counts()
+    with pytest.raises(CommandError) as raised:
+        command(tmp_path, csv_bytes(FULL_HEADER, GOOD_ROW + ",,,,,,,", bad_row))
+    assert raised.value.returncode == 1
+    assert message in raised.value.stderr
+    assert table_counts() == before
+
+
+def test_a_file_that_is_not_utf8_is_rejected_with_its_line(tmp_path, existing):
+    before = table_counts()
+    data = csv_bytes(
+        HEADER + ",product", GOOD_ROW + ",Mail", "R-2,DE,2020-03-10,legal_process,1,Caf\u00e9"
+    ).replace("Caf\u00e9".encode(), "Caf\u00e9".encode("latin-1"))
+    with pytest.raises(CommandError) as raised:
+        command(tmp_path, data)
+    assert "line 3: the file is not UTF-8: byte 0xe9 on line 3 cannot be decoded" in raised.value.stderr
+    assert table_counts() == before
+
+
+@pytest.mark.parametrize(
+    "header, message",
+    [
+        (
+            "reference,country,received_on,request_type",
+            "line 1, column accounts_specified: required column missing",
+        ),
+        (
+            "reference,country,received,request_type,accounts_specified",
+            "line 1, column received: unknown column",
+        ),
+        (HEADER + ",Country", "line 1, column country: this column appears twice"),
+    ],
+)
+def test_a_header_without_a_required_column_or_with_an_unknown_one_is_rejected(
+    tmp_path, existing, header, message
+):
+    before = table_counts()
+    with pytest.raises(CommandError) as raised:
+        command(tmp_path, csv_bytes(header, GOOD_ROW))
+    assert message in raised.value.stderr
+    assert table_counts() == before
+
+
+def test_an_empty_file_is_rejected(tmp_path):
+    with pytest.raises(CommandError) as raised:
+        command(tmp_path, b"")
+    assert "line 1: the file is empty" in raised.value.stderr
+
+
+def test_every_error_is_reported_in_one_pass_capped_with_a_count(existing):
+    before = table_counts()
+    rows = [f"B-{n},XX,2020-13-01,legal_process,0" for n in range(60)]  # three errors each
+    result = run(csv_bytes(HEADER, GOOD_ROW, *rows, "OLD-1,DE,2020-03-10,legal_process,1"), max_errors=100)
+    assert result.error_count == 181
+    assert len(result.errors) == 100
+    lines = result.error_lines()
+    assert lines[-1] == "... and 81 more error(s) not listed."
+    assert lines[0].startswith("line 3, column country")
+    assert any("line 62" in line for line in lines) is False  # only the first 100 are listed
+    assert table_counts() == before
+
+
+def test_errors_found_by_the_database_check_are_listed_with_the_rows_own(existing):
+    result = run(csv_bytes(HEADER, "OLD-1,XX,2020-03-10,legal_process,1"))
+    assert [str(error) for error in result.sorted_errors()] == [
+        "line 2, column country, value 'XX': unknown country; use its ISO 3166-1 alpha-2 code, e.g. HK",
+        "line 2, column reference, value 'OLD-1': already in the database (import with --update to update "
+        "existing requests)",
+    ]
+
+
+# --- all or nothing ------------------------------------------------------------------------------
+
+
+def many_rows(count: int, prefix: str = "M") -> bytes:
+    return csv_bytes(HEADER, *(f"{prefix}-{n},DE,2020-03-10,legal_process,1" for n in range(count)))
+
+
+@pytest.mark.parametrize("bulk_load", [None, True])
+def test_an_exception_in_the_middle_of_the_import_leaves_no_rows(existing, bulk_load):
+    if bulk_load and connection.vendor != "postgresql":
+        pytest.skip("the bulk-load strategy is PostgreSQL's")
+    before = table_counts()
+    constraints_before = connection.introspection.get_constraints(
+        connection.cursor(), DataRequest._meta.db_table
+    )
+    seen = []
+
+    def interrupt(rows, seconds):
+        seen.append(rows)
+        if not bulk_load:  # the bulk loader's COPY is open: no other query until it ends
+            assert DataRequest.objects.count() > before["requests"]  # rows were really written
+        if rows >= 30:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        run(many_rows(100), batch_size=10, progress=interrupt, bulk_load=bulk_load)
+    assert seen == [10, 20, 30]
+    assert table_counts() == before
+    # The bulk loader dropped indexes and constraints inside the transaction: all back.
+    after = connection.introspection.get_constraints(connection.cursor(), DataRequest._meta.db_table)
+    assert after == constraints_before
+
+
+def test_a_dry_run_checks_everything_and_writes_nothing(tmp_path, existing):
+    before = table_counts()
+    out, _ = command(tmp_path, many_rows(5), "--dry-run")
+    assert "Dry run, nothing written" in out and "created 5" in out
+    assert table_counts() == before
+
+
+def test_progress_lines_and_summary_on_the_command_line(tmp_path):
+    out, err = command(tmp_path, many_rows(25), "--batch-size", "10", "--progress-every", "10")
+    assert "created 25" in out and "rows/s" in out
+    assert "10 rows checked and written" in err and "20 rows checked and written" in err
+
+
+# --- the audit record ---------------------------------------------------------------------------
+
+
+def test_an_import_is_recorded_with_user_file_and_counts(tmp_path):
+    user = UserFactory(username="intake")
+    data = many_rows(3)
+    command(tmp_path, data, "--user", "intake")
+    record = ImportRun.objects.get()
+    assert (record.user, record.file_name, record.source) == (user, "requests.csv", "command")
+    assert (record.file_sha256, record.file_size) == (hashlib.sha256(data).hexdigest(), len(data))
+    assert (record.rows, record.created, record.updated) == (3, 3, 0)
+    assert record.finished_at >= record.started_at
+    assert set(DataRequest.objects.values_list("import_run", flat=True)) == {record.pk}
+    # Creation is recorded once, on the ImportRun, not as a history row per request.
+    assert DataRequest.history.count() == 0
+
+
+# --- authorities ----------------------------------------------------------------------------------
+
+
+def test_authorities_are_found_or_created_by_name_and_country():
+    bka = AuthorityFactory(name="BKA", country="DE", kind="police")
+    data = csv_bytes(
+        HEADER + ",authority,authority_kind",
+        "R-1,DE,2020-03-10,legal_process,1,BKA,",
+        "R-2,AT,2020-03-10,legal_process,1,BKA,police",
+        "R-3,AT,2020-03-10,legal_process,1,BKA,",
+        "R-4,DE,2020-03-10,legal_process,1,Amtsgericht Berlin,court",
+    )
+    assert run(data).ok
+    assert DataRequest.objects.get(reference="R-1").authority == bka
+    austrian = DataRequest.objects.get(reference="R-2").authority
+    assert austrian != bka and austrian.country.code == "AT"
+    assert DataRequest.objects.get(reference="R-3").authority == austrian
+    assert Authority.objects.get(name="Amtsgericht Berlin").kind == "court"
+    assert Authority.objects.count() == 3
+    assert Authority.history.filter(name="Amtsgericht Berlin", history_type="+").exists()
+
+
+def test_an_authority_kind_contradicting_the_known_one_is_an_error():
+    AuthorityFactory(name="BKA", country="DE", kind="police")
+    data = csv_bytes(
+        HEADER + ",authority,authority_kind",
+        "R-1,DE,2020-03-10,legal_process,1,BKA,court",
+        "R-2,FR,2020-03-10,legal_process,1,Parquet,prosecutor",
+        "R-3,FR,2020-03-10,legal_process,1,Parquet,court",
+    )
+    result = run(data)
+    assert [str(error) for error in result.sorted_errors()] == [
+        "line 2, column authority_kind, value 'court': BKA (DE) is recorded as 'police', not 'court'",
+        "line 4, column authority_kind, value 'court': Parquet (FR) is recorded as 'prosecutor', not 'court'",
+    ]
+    assert Authority.objects.count() == 1
+
+
+# --- the hold rule is the services' rule --------------------------------------------------------
+
+
+def test_new_requests_are_held_by_the_pause_in_force_like_request_create():
+    pause = PauseDecisionFactory(
+        country="HK", effective_from=datetime.date(2020, 7, 6), covers_emergency=False
+    )
+    today = datetime.date(2021, 1, 1)
+    data = csv_bytes(
+        FULL_HEADER,
+        "HK-1,HK,2020-08-01,legal_process,1,,,,,,,",
+        "HK-2,hk,2019-01-01,legal_process,1,,,,,in_review,,",
+        "HK-3,HK,2020-08-01,emergency,1,,,,,,,",
+        "HK-4,HK,2020-08-01,legal_process,1,,,,,completed,rejected,2020-08-02",
+        "HK-5,HK,2020-08-01,legal_process,1,,,,,withdrawn,,",
+        "HK-6,HK,2020-08-01,legal_process,1,,,,,on_hold,,",
+        "DE-1,DE,2020-08-01,legal_process,1,,,,,,,",
+    )
+    result = run(data, today=today)
+    assert result.ok, result.error_lines()
+    assert result.held == 3
+    imported = {r.reference: (r.status, r.held_by) for r in DataRequest.objects.all()}
+    # The same rows through the one-at-a-time service:
+    DataRequest.objects.all().delete()
+    for line in data.decode().splitlines()[1:]:
+        ref, country, received, request_type, _, _, _, _, _, status, outcome, decided = line.split(",")
+        fields = {"status": status or "received", "outcome": outcome}
+        if decided:
+            fields["decided_on"] = datetime.date.fromisoformat(decided)
+        if status == "on_hold":
+            continue  # request_create is never given on_hold; the importer holds or refuses it
+        made = services.request_create(
+            reference=ref,
+            country=country.upper(),
+            received_on=datetime.date.fromisoformat(received),
+            request_type=request_type,
+            accounts_specified=1,
+            today=today,
+            **fields,
+        )
+        assert (made.status, made.held_by) == imported[ref], ref
+    assert imported["HK-1"] == (S.ON_HOLD, pause) and imported["HK-6"] == (S.ON_HOLD, pause)
+    assert imported["HK-3"] == (S.RECEIVED, None) and imported["DE-1"] == (S.RECEIVED, None)
+
+
+def test_a_pause_that_ended_holds_nothing():
+    PauseDecisionFactory(
+        country="HK", effective_from=datetime.date(2020, 7, 6), ended_on=datetime.date(2020, 12, 31)
+    )
+    result = run(csv_bytes(HEADER, "HK-1,HK,2020-08-01,legal_process,1"), today=datetime.date(2021, 3, 1))
+    assert result.ok and result.held == 0
+    assert DataRequest.objects.get().status == S.RECEIVED
+
+
+# --- --update -------------------------------------------------------------------------------------
+
+
+def test_update_changes_existing_requests_through_the_services_with_history(tmp_path):
+    reviewer = UserFactory(username="reviewer")
+    old = DataRequestFactory(reference="OLD-1", country="DE", accounts_specified=1, product="")
+    same = DataRequestFactory(
+        reference="SAME-1", country="DE", accounts_specified=1, received_on=datetime.date(2020, 3, 10)
+    )
+    before_history = old.history.count()
+    data = csv_bytes(
+        HEADER + ",product,status,outcome,outcome_reason,decided_on",
+        f"OLD-1,DE,{old.received_on},legal_process,5,Mail,completed,rejected,overbroad,{old.received_on}",
+        "SAME-1,DE,2020-03-10,legal_process,1,,received,,,",
+        "NEW-1,DE,2020-03-10,legal_process,1,,,,,",
+    )
+    out, _ = command(tmp_path, data, "--update", "--user", "reviewer")
+    assert "created 1" in out and "updated 1" in out and "1 unchanged" in out
+    old.refresh_from_db()
+    assert (old.accounts_specified, old.product, old.status, old.outcome) == (
+        5,
+        "Mail",
+        S.COMPLETED,
+        "rejected",
+    )
+    assert old.version > 1
+    history = list(old.history.order_by("history_date", "history_id"))
+    # Through the workflow's own steps: review started, completed, then the details changed.
+    assert [h.status for h in history[before_history:]] == [S.IN_REVIEW, S.COMPLETED, S.COMPLETED]
+    assert {h.history_user for h in history[before_history:]} == {reviewer}
+    assert same.history.count() == 1  # unchanged: no new history
+    assert ImportRun.objects.get().updated == 1
+
+
+def test_update_refuses_a_move_the_workflow_refuses_and_writes_nothing(tmp_path):
+    DataRequestFactory(reference="DONE-1", completed=True)
+    DataRequestFactory(reference="OPEN-1")
+    before = table_counts()
+    data = csv_bytes(
+        HEADER + ",status,outcome,decided_on",
+        "DONE-1,DE,2020-03-10,legal_process,1,received,,",
+        "OPEN-1,DE,2020-03-10,legal_process,3,in_review,,",
+    )
+    with pytest.raises(CommandError) as raised:
+        command(tmp_path, data, "--update")
+    assert (
+        "line 2, value 'DONE-1': Request DONE-1 cannot move from 'Completed' to 'Received'"
+        in raised.value.stderr
+    )
+    assert table_counts() == before
+    assert DataRequest.objects.get(reference="OPEN-1").status == S.RECEIVED
+
+
+def test_update_does_not_rewrite_a_decision(tmp_path):
+    done = DataRequestFactory(reference="DONE-1", completed=True)
+    data = csv_bytes(
+        HEADER + ",status,outcome,decided_on",
+        f"DONE-1,DE,{done.received_on},legal_process,1,completed,no_data,{done.decided_on}",
+    )
+    with pytest.raises(CommandError) as raised:
+        command(tmp_path, data, "--update")
+    assert (
+        "line 2, value 'DONE-1': DONE-1 is 'Completed' in the database and the file changes its outcome"
+        in (raised.value.stderr)
+    )
+
+
+# --- export -> import round trip ------------------------------------------------------------------
+
+
+@pytest.fixture
+def varied_requests():
+    """Requests using every importable field, including awkward text."""
+    ana = UserFactory(username="ana")
+    hk_pause = PauseDecisionFactory(country="HK", effective_from=datetime.date(2020, 7, 6))
+    bka = AuthorityFactory(name="Bundeskriminalamt", country="DE", kind="police")
+    court = AuthorityFactory(name='Tribunal "Judiciaire", Paris', country="FR", kind="court")
+    DataRequestFactory(
+        reference="DE-2020-0001",
+        country="DE",
+        authority=bka,
+        request_type="legal_process",
+        legal_process="search_warrant",
+        product="Mail, Drive",
+        accounts_specified=1024,
+        received_on=datetime.date(2020, 3, 10),
+        acknowledged_on=datetime.date(2020, 3, 11),
+        status=S.COMPLETED,
+        outcome="some_data",
+        disclosure="content",
+        decided_on=datetime.date(2020, 4, 1),
+        user_notification="delayed",
+        notification_delayed_until=datetime.date(2021, 1, 1),
+        assignee=ana,
+        internal_notes='Call "back"\nline two\twith a tab, a \\ backslash and ünïcödé',
+    )
+    DataRequestFactory(
+        reference="HK-2020-0002",
+        country="HK",
+        authority=AuthorityFactory(name="Hong Kong Police Force", country="HK", kind="police"),
+        received_on=datetime.date(2020, 8, 3),
+        status=S.ON_HOLD,
+        held_by=hk_pause,
+    )
+    DataRequestFactory(
+        reference="HK-2020-0003",
+        country="HK",
+        authority=None,
+        request_type="emergency",
+        received_on=datetime.date(2020, 9, 1),
+        status=S.COMPLETED,
+        outcome="all_data",
+        disclosure="non_content",
+        pause_exception="threat_to_life",
+        decided_on=datetime.date(2020, 9, 1),
+        user_notification="not_notified",
+    )
+    DataRequestFactory(reference="FR/2021/Ü-4", country="FR", authority=court, status=S.WITHDRAWN)
+    DataRequestFactory(
+        reference="US-5",
+        country="US",
+        authority=None,
+        request_type="preservation",
+        status=S.IN_REVIEW,
+        assignee=ana,
+    )
+    DataRequestFactory(
+        reference="DE-6",
+        country="DE",
+        authority=bka,
+        status=S.COMPLETED,
+        outcome="rejected",
+        outcome_reason="overbroad",
+        decided_on=datetime.date(2020, 3, 30),
+        user_notification="notified",
+    )
+
+
+SKIPPED_FIELDS = {"id", "version", "created_at", "updated_at", "import_run"}
+
+
+def every_field() -> dict:
+    snapshot = {}
+    for request in DataRequest.objects.select_related("authority", "assignee"):
+        values = {}
+        for model_field in DataRequest._meta.concrete_fields:
+            if model_field.name in SKIPPED_FIELDS:
+                continue
+            value = getattr(request, model_field.name)
+            if model_field.name == "authority":
+                value = value and (value.name, value.country.code, value.kind)
+            elif model_field.name == "assignee":
+                value = value and value.username
+            elif model_field.name == "country":
+                value = value.code
+            values[model_field.name] = value
+        snapshot[request.reference] = values
+    return snapshot
+
+
+def test_export_then_import_into_a_fresh_database_reproduces_every_field(varied_requests):
+    exported = io.StringIO()
+    assert importers.export_csv(DataRequest.objects.all(), exported) == 6
+    assert exported.getvalue().splitlines()[0].startswith(FULL_HEADER + ",acknowledged_on,")
+    before = every_field()
+    # A fresh database, but for the reference data an import expects: users and pause decisions.
+    DataRequest.objects.all().delete()
+    Authority.objects.all().delete()
+
+    result = run(exported.getvalue().encode(), update=True)
+    assert result.ok, result.error_lines()
+    assert (result.created, result.updated) == (6, 0)
+    assert every_field() == before
+
+    # Imported again with --update, the same file changes nothing.
+    history = DataRequest.history.count()
+    again = run(exported.getvalue().encode(), update=True)
+    assert again.ok and (again.created, again.updated, again.unchanged) == (0, 0, 6)
+    assert DataRequest.history.count() == history
+
+
+# --- the PostgreSQL bulk-load strategy ------------------------------------------------------------
+
+postgresql_only = pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's strategy")
+
+
+def requests_schema() -> dict:
+    with connection.cursor() as cursor:
+        return connection.introspection.get_constraints(cursor, DataRequest._meta.db_table)
+
+
+@postgresql_only
+def test_bulk_load_imports_checks_and_restores_every_index_and_constraint(existing):
+    schema = requests_schema()
+    pause = PauseDecisionFactory(country="HK", effective_from=datetime.date(2020, 7, 6))
+    data = csv_bytes(
+        HEADER + ",authority,status",
+        *(f"B-{n},DE,2020-03-10,legal_process,1,Polizei {n % 3}," for n in range(30)),
+        "HK-1,HK,2020-08-01,legal_process,1,,",
+    )
+    result = run(data, bulk_load=True, batch_size=7)
+    assert result.ok, result.error_lines()
+    assert (result.strategy, result.created, result.held) == ("bulk load", 31, 1)
+    assert DataRequest.objects.get(reference="HK-1").held_by == pause
+    assert Authority.objects.filter(name__startswith="Polizei").count() == 3
+    assert requests_schema() == schema
+
+    before = table_counts()
+    failed = run(
+        csv_bytes(HEADER, "B-99,DE,2020-03-10,legal_process,1", "OLD-1,DE,2020-03-10,emergency,1"),
+        bulk_load=True,
+    )
+    assert [str(e) for e in failed.errors] == [
+        "line 3, column reference, value 'OLD-1': already in the database (import with --update to update "
+        "existing requests)"
+    ]
+    assert table_counts() == before
+    assert requests_schema() == schema
+
+
+@postgresql_only
+def test_bulk_load_is_chosen_for_a_large_file_into_a_smaller_table(monkeypatch):
+    run_record = services.import_run_start(actor=None, source="command", file_name="x", update_existing=False)
+    now = run_record.started_at
+    large = importers.BULK_LOAD_MIN_BYTES
+    assert importers._writer_for(run_record, now, bulk_load=None, expected_bytes=large - 1).strategy == "copy"
+    monkeypatch.setattr(importers, "BULK_LOAD_BYTES_PER_ROW", large // 3)  # the file brings 3 rows
+    DataRequestFactory.create_batch(3)
+    assert importers._writer_for(run_record, now, bulk_load=None, expected_bytes=large).strategy == "copy"
+    DataRequest.objects.first().delete()
+    writer = importers._writer_for(run_record, now, bulk_load=None, expected_bytes=large)
+    assert writer.strategy == "bulk load"
+    writer.finish()

@@ -12,6 +12,7 @@ from unittest import mock
 import pytest
 from django.contrib.sessions.middleware import SessionMiddleware
 from django.db import InterfaceError, OperationalError, ProgrammingError, connections
+from django.db.backends.utils import CursorWrapper
 from django.urls import reverse
 
 from tests.factories import FigureRowFactory, PauseDecisionFactory, UserFactory
@@ -69,11 +70,13 @@ def test_the_desk_answers_503_for_a_signed_in_reviewer(client, published):
     assert client.get(url).status_code == 200
 
 
+def every_query_fails_with(error):
+    """The connection opens, then each query raises ``error`` (e.g. the server went away)."""
+    return mock.patch.object(CursorWrapper, "execute", side_effect=error)
+
+
 def test_a_lost_connection_mid_request_is_503(client, published):
-    with mock.patch(
-        "requests_app.views.selectors.latest_publication",
-        side_effect=InterfaceError("connection already closed"),
-    ):
+    with every_query_fails_with(InterfaceError("connection already closed")):
         assert_unavailable(client.get("/"), "/")
 
 
@@ -87,10 +90,7 @@ def test_a_database_failure_outside_the_view_is_503_too(client, published):
 def test_other_database_errors_stay_500(client, published):
     """A bug (bad SQL) is not an outage: it must not hide behind "try again later"."""
     client.raise_request_exception = False
-    with mock.patch(
-        "requests_app.views.selectors.latest_publication",
-        side_effect=ProgrammingError("column does not exist"),
-    ):
+    with every_query_fails_with(ProgrammingError("column does not exist")):
         response = client.get("/")
     assert response.status_code == 500
     assert "Something went wrong" in response.text

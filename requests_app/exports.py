@@ -162,15 +162,24 @@ def publication_record(publication: Publication) -> dict:
 
 # --- CSV/formula injection (OWASP "CSV Injection") -------------------------------------------
 # Excel, LibreOffice and Google Sheets evaluate a cell starting with one of these as a formula
-# (``=HYPERLINK(...)``, ``@SUM(...)``, DDE ``=cmd|...``), and a public statement or exceptions
-# policy is free text. Every text cell of every CSV file goes through ``csv_safe``; JSON stays
+# (``=HYPERLINK(...)``, ``@SUM(...)``, DDE ``=cmd|...``), and a public statement, an exceptions
+# policy, an authority name or an internal note is free text. Every text cell of every CSV file
+# (these exports, the desk's export in the import format) goes through ``csv_safe``; JSON stays
 # verbatim (no program evaluates it), and numbers are written as numbers.
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def csv_safe(text: str) -> str:
-    """Text a spreadsheet shows and never evaluates: a leading formula character gets a ``'``."""
-    return "'" + text if text.startswith(FORMULA_TRIGGERS) else text
+    """Text a spreadsheet shows and never evaluates: a leading formula character gets a ``'``.
+
+    Text that already starts with apostrophes before such a character gets one more, so that
+    ``csv_unescape`` returns exactly the original (the desk's export is re-imported)."""
+    return "'" + text if text.lstrip("'").startswith(FORMULA_TRIGGERS) else text
+
+
+def csv_unescape(text: str) -> str:
+    """The original of a ``csv_safe`` cell: what an import of our own CSV must store."""
+    return text[1:] if text.startswith("'") and text.lstrip("'").startswith(FORMULA_TRIGGERS) else text
 
 
 def _csv_cell(value) -> str:

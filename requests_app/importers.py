@@ -37,6 +37,7 @@ from django.utils import timezone
 from django_countries import countries
 
 from . import services
+from .exports import csv_safe, csv_unescape
 from .models import Authority, DataRequest, ImportRun
 
 # DESIGN.md's columns, in its order ...
@@ -706,6 +707,13 @@ class _Importer:
             ) = map(strip, fields(record))
             if not reference and self._blank(record):
                 continue
+            # Free text that our own export protected from formula injection ("'=...", see
+            # exports.csv_safe) is stored as it was; the other columns never start with "'".
+            if "'" in (reference[:1], authority[:1], product[:1], assignee[:1], internal_notes[:1]):
+                reference, authority, product, assignee, internal_notes = (
+                    csv_unescape(text).strip()
+                    for text in (reference, authority, product, assignee, internal_notes)
+                )
             result.rows += 1
             errors_before = result.error_count
 
@@ -1305,11 +1313,18 @@ _EXPORT_LOOKUPS = [
 
 
 def export_rows(queryset) -> Iterator[list[str]]:
-    """The header, then one row per request in ``COLUMNS`` order: what ``import_requests`` reads."""
+    """The header, then one row per request in ``COLUMNS`` order: what ``import_requests`` reads.
+
+    Text is protected against formula injection (``exports.csv_safe``: a reviewer opens this in a
+    spreadsheet); the import undoes it (``csv_unescape``), so the round trip stays lossless."""
     yield list(COLUMNS)
     for values in queryset.order_by("pk").values_list(*_EXPORT_LOOKUPS).iterator(chunk_size=2000):
         yield [
-            "" if value is None else value.isoformat() if hasattr(value, "isoformat") else str(value)
+            ""
+            if value is None
+            else value.isoformat()
+            if hasattr(value, "isoformat")
+            else csv_safe(str(value))
             for value in values
         ]
 

@@ -1,5 +1,6 @@
 """CSV/formula injection: no text cell of any CSV export starts with a character a spreadsheet
-evaluates (= + - @ tab CR, OWASP); it gets a leading single quote. JSON keeps the text verbatim.
+evaluates (= + - @ tab CR, OWASP); it gets a leading single quote. JSON keeps the text verbatim,
+and the desk's export (the import format) still imports back to exactly the same values.
 """
 
 from __future__ import annotations
@@ -12,12 +13,21 @@ from pathlib import Path
 from unittest import mock
 
 import pytest
+from django.urls import reverse
 from django_countries import countries
 from hypothesis import given
 from hypothesis import strategies as st
 
-from requests_app import exports
-from tests.factories import FigureRowFactory, PauseDecisionFactory, PublicationFactory
+from requests_app import exports, importers
+from requests_app.models import Authority, DataRequest
+from tests.factories import (
+    AuthorityFactory,
+    DataRequestFactory,
+    FigureRowFactory,
+    PauseDecisionFactory,
+    PublicationFactory,
+    UserFactory,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -122,11 +132,20 @@ def test_ordinary_cells_are_left_alone(client):
 
 
 @given(st.text(st.characters(codec="utf-8"), max_size=30))
-def test_no_cell_starts_with_a_formula_character(text):
+def test_no_cell_starts_with_a_formula_character_and_the_text_comes_back(text):
     cell = exports._csv_cell(text)
     assert not cell.startswith(exports.FORMULA_TRIGGERS)
-    assert cell == text or cell == "'" + text
-    assert (cell != text) == text.startswith(exports.FORMULA_TRIGGERS)
+    assert cell in (text, "'" + text)
+    assert (cell != text) == text.lstrip("'").startswith(exports.FORMULA_TRIGGERS)
+    assert exports.csv_unescape(cell) == text  # what the desk's re-import relies on
+
+
+@pytest.mark.parametrize(
+    "text,cell", [("=1", "'=1"), ("'=1", "''=1"), ("'hello", "'hello"), ("2020-07-01", "2020-07-01")]
+)
+def test_apostrophes_before_a_formula_are_kept_exactly(text, cell):
+    assert exports.csv_safe(text) == cell
+    assert exports.csv_unescape(cell) == text
 
 
 def test_numbers_are_written_as_numbers():
@@ -135,10 +154,76 @@ def test_numbers_are_written_as_numbers():
     assert exports._csv_cell(["legal_process", "emergency"]) == "legal_process;emergency"
 
 
-def test_every_csv_writer_goes_through_exports():
-    """A new CSV writer elsewhere would bypass csv_safe: write CSV with exports.csv_response."""
-    writers = []
-    for source in [*ROOT.glob("requests_app/**/*.py"), *ROOT.glob("transparency/**/*.py")]:
-        if re.search(r"csv\.(writer|DictWriter)\(", source.read_text()):
-            writers.append(source.relative_to(ROOT).as_posix())
-    assert writers == ["requests_app/exports.py"]
+# --- the desk's export (admin action and importers.export_csv, the import format) -------------
+
+DESK_TEXT = {
+    "reference": "=REQ-1+1",
+    "authority": "@SUM(1+1)*cmd|' /C calc'!A0",
+    "product": "+Mail",
+    "assignee": "-ana",
+    "internal_notes": '=HYPERLINK("http://attacker.example","notes")',
+}
+
+
+@pytest.fixture
+def hostile_desk_request(db):
+    reviewer = UserFactory(username=DESK_TEXT["assignee"])
+    authority = AuthorityFactory(name=DESK_TEXT["authority"], country="DE")
+    return DataRequestFactory(
+        reference=DESK_TEXT["reference"],
+        country="DE",
+        authority=authority,
+        product=DESK_TEXT["product"],
+        assignee=reviewer,
+        internal_notes=DESK_TEXT["internal_notes"],
+    )
+
+
+def assert_desk_csv_is_safe(body: str) -> None:
+    (row,) = list(csv.DictReader(io.StringIO(body.removeprefix("\ufeff"), newline="")))
+    for column, text in DESK_TEXT.items():
+        assert row[column] == "'" + text, column
+    assert not any(value.startswith(exports.FORMULA_TRIGGERS) for value in row.values())
+
+
+@pytest.mark.django_db
+def test_the_desk_export_action_neutralises_every_text_column(client, hostile_desk_request):
+    client.force_login(UserFactory(username="chief", is_superuser=True))
+    response = client.post(
+        reverse("admin:requests_app_datarequest_changelist"),
+        {"action": "export_as_csv", "_selected_action": [hostile_desk_request.pk]},
+    )
+    assert response.status_code == 200
+    assert_desk_csv_is_safe(b"".join(response.streaming_content).decode("utf-8"))
+
+
+@pytest.mark.django_db
+def test_the_desk_export_still_round_trips_through_the_import(hostile_desk_request):
+    exported = io.StringIO()
+    assert importers.export_csv(DataRequest.objects.all(), exported) == 1
+    assert_desk_csv_is_safe(exported.getvalue())
+    DataRequest.objects.all().delete()
+    Authority.objects.all().delete()
+
+    result = importers.import_requests(io.BytesIO(exported.getvalue().encode()), file_name="desk.csv")
+    assert result.ok, result.error_lines()
+    imported = DataRequest.objects.select_related("authority", "assignee").get()
+    assert imported.reference == DESK_TEXT["reference"]
+    assert imported.authority.name == DESK_TEXT["authority"]
+    assert imported.product == DESK_TEXT["product"]
+    assert imported.assignee.username == DESK_TEXT["assignee"]
+    assert imported.internal_notes == DESK_TEXT["internal_notes"]
+
+
+# Every place that writes CSV, each covered by a test above. A new one must be added here, with
+# a test that its text cells go through exports.csv_safe.
+CSV_WRITERS = ["requests_app/admin_import.py", "requests_app/exports.py", "requests_app/importers.py"]
+
+
+def test_every_csv_writer_is_covered_here():
+    writers = sorted(
+        source.relative_to(ROOT).as_posix()
+        for source in [*ROOT.glob("requests_app/**/*.py"), *ROOT.glob("transparency/**/*.py")]
+        if re.search(r"csv\.(writer|DictWriter)\(", source.read_text())
+    )
+    assert writers == CSV_WRITERS

@@ -94,3 +94,14 @@ def test_other_database_errors_stay_500(client, published):
         response = client.get("/")
     assert response.status_code == 500
     assert "Something went wrong" in response.text
+
+
+def test_the_redis_page_cache_down_is_503_not_500(client, published, settings):
+    """With REDIS_URL set the page cache is Redis; unreachable, it must not become a 500."""
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:9/0",
+        }
+    }
+    assert_unavailable(client.get("/"), "/")

@@ -2,8 +2,9 @@
 
 * ``RejectNulMiddleware``: a NUL character in the path, the query string or a cookie is a 400.
 * ``DatabaseUnavailableMiddleware`` and ``server_error`` (the ``handler500``): while the database
-  is unreachable every request answers 503 "temporarily unavailable" — never a traceback, never
-  a bare 500 — and answers normally again as soon as it is back, without a restart.
+  (or the Redis page cache, when ``REDIS_URL`` is set) is unreachable every request answers 503
+  "temporarily unavailable" — never a traceback, never a bare 500 — and answers normally again
+  as soon as it is back, without a restart.
 """
 
 from __future__ import annotations
@@ -21,7 +22,17 @@ from django.views import defaults
 
 logger = logging.getLogger(__name__)
 
-DATABASE_UNAVAILABLE = (OperationalError, InterfaceError)
+try:
+    from redis.exceptions import ConnectionError as RedisConnectionError
+    from redis.exceptions import TimeoutError as RedisTimeoutError
+except ImportError:  # pragma: no cover - redis is a runtime dependency
+    _REDIS_UNAVAILABLE: tuple = ()
+else:
+    _REDIS_UNAVAILABLE = (RedisConnectionError, RedisTimeoutError)
+
+# A backing service that is down or unreachable, as opposed to a bug (ProgrammingError, DataError,
+# a Redis command error stay 500s).
+DATABASE_UNAVAILABLE = (OperationalError, InterfaceError, *_REDIS_UNAVAILABLE)
 RETRY_AFTER_SECONDS = 30
 TEMPLATE_NAME = "503.html"
 
@@ -73,7 +84,7 @@ def _log(request, exception: BaseException) -> None:
     # One line, no traceback: during an outage every request fails the same way.
     first_line = (str(exception).strip().splitlines() or [""])[0]
     logger.error(
-        "Database unavailable, answered 503 to %s: %s: %s",
+        "Backing service unavailable, answered 503 to %s: %s: %s",
         getattr(request, "path", "?"),
         type(exception).__name__,
         first_line,

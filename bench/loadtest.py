@@ -246,6 +246,8 @@ def wrk(wrk_path: str, port: int, path: str, seconds: int) -> WrkResult:
     for name, value in PROXY_HEADERS.items():
         args += ["-H", f"{name}: {value}"]
     output = run([*args, f"http://127.0.0.1:{port}{path}"], timeout=seconds + 60).stdout
+    slug = re.sub(r"[^a-z0-9]+", "-", path.lower()).strip("-") or "overview"
+    (OUT / f"wrk-{slug}.txt").write_text(output)  # the raw figures, for a second look
     non_2xx = int((re.search(r"Non-2xx or 3xx responses: (\d+)", output) or [0, 0])[1])
     sockets = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output)
     socket_errors = sum(map(int, sockets.groups())) if sockets else 0
@@ -254,8 +256,9 @@ def wrk(wrk_path: str, port: int, path: str, seconds: int) -> WrkResult:
     )
     return WrkResult(
         requests_per_second=float(re.search(r"Requests/sec:\s+([\d.]+)", output)[1]),
-        p50_ms=_ms(re.search(r"50%\s+(\S+)", output)[1]),
-        p99_ms=_ms(re.search(r"99%\s+(\S+)", output)[1]),
+        # The "Latency Distribution" lines (not a "+/- Stdev" figure that ends in 99%).
+        p50_ms=_ms(re.search(r"^\s+50%\s+(\S+)\s*$", output, re.MULTILINE)[1]),
+        p99_ms=_ms(re.search(r"^\s+99%\s+(\S+)\s*$", output, re.MULTILINE)[1]),
         requests=int(re.search(r"(\d+) requests in", output)[1]),
         errors=non_2xx + socket_errors,
         detail=detail,

@@ -53,6 +53,6 @@ bench: install-dev
 
 ## Load and fault test (not a test): gunicorn + whitenoise + a private PostgreSQL, DEBUG=0; wrk
 ## against each public page next to a static file of its size, a PostgreSQL restart under load,
-## two app instances on one database. Bounded (~8 min), stops all it starts; see bench/loadtest.py.
+## two app instances on one database. ~7 min, bounded; stops all it starts. See bench/loadtest.py.
 loadtest: install
 	$(PY) bench/loadtest.py

@@ -166,16 +166,23 @@ class Gunicorn:
             preexec_fn=_die_with_parent,
         )
         self.workers = workers
+        try:
+            self._wait_until_serving()
+        except BaseException:
+            self.stop()
+            raise
+
+    def _wait_until_serving(self) -> None:
         give_up = time.monotonic() + remaining(60)
         while True:
             if self.process.poll() is not None:
-                raise RuntimeError(f"gunicorn {name} exited; see {self.logfile.name}")
+                raise RuntimeError(f"gunicorn {self.name} exited; see {self.logfile.name}")
             with contextlib.suppress(OSError):
-                status, _, _ = get(port, "/static/css/site.css", timeout=2)
-                if status == 200 and len(self.worker_pids()) == workers:
-                    break
+                status, _, _ = get(self.port, "/static/css/site.css", timeout=2)
+                if status == 200 and len(self.worker_pids()) == self.workers:
+                    return
             if time.monotonic() > give_up:
-                raise RuntimeError(f"gunicorn {name} did not start; see {self.logfile.name}")
+                raise RuntimeError(f"gunicorn {self.name} did not start; see {self.logfile.name}")
             time.sleep(0.2)
 
     def worker_pids(self) -> set[int]:

@@ -25,7 +25,7 @@ logger = logging.getLogger(__name__)
 try:
     from redis.exceptions import ConnectionError as RedisConnectionError
     from redis.exceptions import TimeoutError as RedisTimeoutError
-except ImportError:  # pragma: no cover - redis is a runtime dependency
+except ImportError:  # redis is a runtime dependency; without it there is no Redis to lose
     _REDIS_UNAVAILABLE: tuple = ()
 else:
     _REDIS_UNAVAILABLE = (RedisConnectionError, RedisTimeoutError)
@@ -44,9 +44,10 @@ class NulCharacterInRequest(SuspiciousOperation):
 class RejectNulMiddleware:
     """400 for a NUL character in the path, the query string or a cookie.
 
-    PostgreSQL text cannot contain NUL, so a lookup with one (``/countries/HK%00/``, ``?q=%00`` on
-    the desk, a quoted session cookie ``"...\\000"``) raises DataError: a 500, on PostgreSQL only.
-    Forms already refuse NUL (Django's ProhibitNullCharactersValidator); URLs and cookies do not.
+    PostgreSQL text cannot contain NUL, so a lookup with one raises DataError: a 500, on
+    PostgreSQL only. A quoted session cookie ``"abcdefgh\\000"`` did that on the desk, and so
+    would any view that looks a path segment or a parameter up unchecked. Forms already refuse
+    NUL (Django's ProhibitNullCharactersValidator); URLs and cookies do not.
     """
 
     def __init__(self, get_response):

@@ -10,6 +10,7 @@ import hashlib
 from functools import wraps
 
 from django.core.cache import cache
+from django.db import DEFAULT_DB_ALIAS, transaction
 from django.http import HttpResponse
 from django.utils import timezone
 
@@ -31,13 +32,17 @@ def cache_public_page(view):
             response = HttpResponse(content, status=status, content_type=content_type)
             response["X-Page-Cache"] = "hit"
             return response
-        response = view(request, *args, **kwargs)
-        if hasattr(response, "render"):
-            response = response.render()
+        with transaction.atomic():  # a miss renders from one consistent snapshot
+            response = view(request, *args, **kwargs)
+            if hasattr(response, "render"):
+                response = response.render()
         # Only pages that are the same for everyone are stored: successful GETs and 404s.
         if response.status_code in (200, 404) and not response.streaming:
             cache.set(key, (response.status_code, response["Content-Type"], response.content), PAGE_TIMEOUT)
         response["X-Page-Cache"] = "miss"
         return response
 
+    # A hit reads only the token: no BEGIN/COMMIT around it (ATOMIC_REQUESTS would add two round
+    # trips to every cached page); a miss opens its own transaction above.
+    wrapped._non_atomic_requests = {DEFAULT_DB_ALIAS}
     return wrapped

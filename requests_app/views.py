@@ -3,7 +3,8 @@
 import hashlib
 from calendar import timegm
 
-from django.http import Http404
+from django.core.cache import cache
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.cache import get_conditional_response, patch_cache_control
@@ -17,6 +18,7 @@ from .filters import COUNTRY_CODES, CountryPageFilter, FigureRowFilter, PauseReg
 from .models import DataRequest
 
 TYPE_LABELS = dict(DataRequest.RequestType.choices)
+EXPORT_BODY_TIMEOUT = 24 * 60 * 60
 
 
 def _country_url(code: str, period: str | None = None) -> str:
@@ -185,7 +187,24 @@ def _with_validators(response, etag: str, last_modified: int | None):
 def _conditional_export(request, *, state, variant: str, build):
     etag, last_modified = _validators(state, variant)
     not_modified = get_conditional_response(request, etag=etag, last_modified=last_modified)
-    response = not_modified if not_modified is not None else build()
+    if not_modified is not None:
+        return _with_validators(not_modified, etag, last_modified)
+    # The ETag names this exact representation of this exact data, so the built body can be
+    # reused until the data changes (the full requests.json is ~1 MB of JSON to build).
+    key = f"export-body:{etag}"
+    hit = cache.get(key)
+    if hit is not None:
+        content, content_type, disposition = hit
+        response = HttpResponse(content, content_type=content_type)
+        if disposition:
+            response["Content-Disposition"] = disposition
+    else:
+        response = build()
+        cache.set(
+            key,
+            (response.content, response["Content-Type"], response.get("Content-Disposition")),
+            EXPORT_BODY_TIMEOUT,
+        )
     return _with_validators(response, etag, last_modified)
 
 

@@ -546,3 +546,17 @@ def test_pauses_export_columns_and_values(client):
     assert results[0]["request_types_covered"] == ["legal_process", "emergency"]
     assert results[0]["holds_pending"] is True and results[0]["ended_on"] is None
     assert list(results[0]) == PAUSES_COLUMNS
+
+
+def test_a_built_export_is_reused_until_the_data_changes(client, django_assert_max_num_queries):
+    from tests.factories import FigureRowFactory
+
+    FigureRowFactory(publication__period="2020-H1", country="DE", requests=7, requests_with_data_produced=3)
+    first = client.get("/data/requests.json")
+    assert first.status_code == 200
+    with django_assert_max_num_queries(6):  # filters and validators only: the body comes from the cache
+        again = client.get("/data/requests.json")
+    assert again.content == first.content and again["ETag"] == first["ETag"]
+    FigureRowFactory(publication__period="2020-H2", country="DE", requests=9, requests_with_data_produced=1)
+    changed = client.get("/data/requests.json")
+    assert changed["ETag"] != first["ETag"] and b"2020-H2" in changed.content

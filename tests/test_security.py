@@ -1,9 +1,6 @@
 """Security settings, login throttling, role walls on every admin URL, error pages."""
 
-import os
 import secrets
-import subprocess
-import sys
 from pathlib import Path
 from unittest import mock
 
@@ -20,16 +17,9 @@ from tests.factories import (
     PauseDecisionFactory,
     UserFactory,
 )
+from tests.helpers import run_manage
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def run_manage(*args, **env):
-    environment = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "DEBUG", "ALLOWED_HOSTS"}}
-    environment.update(env)
-    return subprocess.run(
-        [sys.executable, "manage.py", *args], cwd=ROOT, env=environment, capture_output=True, text=True
-    )
 
 
 @pytest.mark.slow

@@ -1,26 +1,18 @@
 """Settings come from the environment; production refuses to start without a real secret."""
 
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
+from tests.helpers import run_manage
+
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def manage(*args, **env):
-    environment = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "DEBUG", "ALLOWED_HOSTS"}}
-    environment.update(env)
-    return subprocess.run(
-        [sys.executable, "manage.py", *args], cwd=ROOT, env=environment, capture_output=True, text=True
-    )
 
 
 @pytest.mark.slow
 def test_debug_off_without_secret_key_refuses_to_start():
-    result = manage("check", DEBUG="0")
+    result = run_manage("check", DEBUG="0")
     assert result.returncode != 0
     assert "SECRET_KEY" in result.stderr
     assert "refuses to start" in result.stderr
@@ -28,7 +20,7 @@ def test_debug_off_without_secret_key_refuses_to_start():
 
 @pytest.mark.slow
 def test_debug_off_with_a_real_secret_starts():
-    result = manage("check", DEBUG="0", SECRET_KEY="x" * 60, ALLOWED_HOSTS="transparency.example.org")
+    result = run_manage("check", DEBUG="0", SECRET_KEY="x" * 60, ALLOWED_HOSTS="transparency.example.org")
     assert result.returncode == 0, result.stderr
 
 

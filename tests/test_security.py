@@ -1,7 +1,6 @@
 """Security settings, login throttling, role walls on every admin URL, error pages."""
 
 import secrets
-from pathlib import Path
 from unittest import mock
 
 import pytest
@@ -18,8 +17,6 @@ from tests.factories import (
     UserFactory,
 )
 from tests.helpers import run_manage
-
-ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.mark.slow

@@ -1,13 +1,10 @@
 """Settings come from the environment; production refuses to start without a real secret."""
 
 import os
-from pathlib import Path
 
 import pytest
 
 from tests.helpers import run_manage
-
-ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.mark.slow

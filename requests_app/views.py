@@ -233,40 +233,54 @@ def data_index(request):
     )
 
 
+def _export(request, *, fmt: str, name: str, filterset, state, fields, record, **envelope):
+    """One /data/ download: validate the filters (400 with the reason), then answer
+    conditionally with the CSV or JSON of the filtered records."""
+    if not filterset.is_valid():
+        return exports.bad_request(filterset.errors, as_json=fmt == "json")
+    variant = f"{name}.{fmt}|{sorted(filterset.form.cleaned_data.items())}"
+
+    def build():
+        records = [record(obj) for obj in filterset.qs]
+        if fmt == "csv":
+            return exports.csv_response(fields, records, filename=f"{name}.csv")
+        return exports.json_response(records, **{key: make() for key, make in envelope.items()})
+
+    return _conditional_export(request, state=state, variant=variant, build=build)
+
+
 @require_safe
 def requests_data(request, fmt: str):
     """Published figures, latest version of each period unless ``version`` is given."""
     filterset = FigureRowFilter(request.GET, queryset=selectors.published_figure_rows())
-    if not filterset.is_valid():
-        return exports.bad_request(filterset.errors, as_json=fmt == "json")
-    variant = f"requests.{fmt}|{sorted(filterset.form.cleaned_data.items())}"
 
-    def build():
-        records = [exports.figure_record(row) for row in filterset.qs]
-        if fmt == "csv":
-            return exports.csv_response(exports.FIGURE_FIELDS, records, filename="requests.csv")
+    def generated_from():
         publications = selectors.selected_publications(
             periods=filterset.selected_periods, version=filterset.selected_version
         )
-        return exports.json_response(
-            records, generated_from=[exports.publication_record(p) for p in publications]
-        )
+        return [exports.publication_record(p) for p in publications]
 
-    return _conditional_export(request, state=selectors.figures_state(), variant=variant, build=build)
+    return _export(
+        request,
+        fmt=fmt,
+        name="requests",
+        filterset=filterset,
+        state=selectors.figures_state(),
+        fields=exports.FIGURE_FIELDS,
+        record=exports.figure_record,
+        generated_from=generated_from,
+    )
 
 
 @require_safe
 def pauses_data(request, fmt: str):
     """Published pause decisions (the register); drafts never appear."""
-    filterset = PauseRegisterFilter(request.GET, queryset=selectors.pause_register())
-    if not filterset.is_valid():
-        return exports.bad_request(filterset.errors, as_json=fmt == "json")
-    variant = f"pauses.{fmt}|{sorted(filterset.form.cleaned_data.items())}"
-
-    def build():
-        records = [exports.pause_record(decision) for decision in filterset.qs]
-        if fmt == "csv":
-            return exports.csv_response(exports.PAUSE_FIELDS, records, filename="pauses.csv")
-        return exports.json_response(records)
-
-    return _conditional_export(request, state=selectors.pause_register_state(), variant=variant, build=build)
+    return _export(
+        request,
+        fmt=fmt,
+        name="pauses",
+        filterset=PauseRegisterFilter(request.GET, queryset=selectors.pause_register()),
+        state=selectors.pause_register_state(),
+        fields=exports.PAUSE_FIELDS,
+        record=exports.pause_record,
+    )

@@ -1,5 +1,6 @@
 """Public pages: thin views that parse input, call a selector and render."""
 
+import contextlib
 import hashlib
 from calendar import timegm
 
@@ -11,6 +12,8 @@ from django.utils.cache import get_conditional_response, patch_cache_control
 from django.utils.http import http_date, quote_etag, urlencode
 from django.views.decorators.http import require_safe
 from django_countries import countries
+
+from transparency.middleware import REDIS_UNAVAILABLE
 
 from . import charts, exports, selectors
 from .caching import cache_public_page
@@ -192,7 +195,9 @@ def _conditional_export(request, *, state, variant: str, build):
     # The ETag names this exact representation of this exact data, so the built body can be
     # reused until the data changes (the full requests.json is ~1 MB of JSON to build).
     key = f"export-body:{etag}"
-    hit = cache.get(key)
+    hit = None
+    with contextlib.suppress(*REDIS_UNAVAILABLE):  # without Redis the body is built each time
+        hit = cache.get(key)
     if hit is not None:
         content, content_type, disposition = hit
         response = HttpResponse(content, content_type=content_type)
@@ -200,15 +205,17 @@ def _conditional_export(request, *, state, variant: str, build):
             response["Content-Disposition"] = disposition
     else:
         response = build()
-        cache.set(
-            key,
-            (response.content, response["Content-Type"], response.get("Content-Disposition")),
-            EXPORT_BODY_TIMEOUT,
-        )
+        with contextlib.suppress(*REDIS_UNAVAILABLE):
+            cache.set(
+                key,
+                (response.content, response["Content-Type"], response.get("Content-Disposition")),
+                EXPORT_BODY_TIMEOUT,
+            )
     return _with_validators(response, etag, last_modified)
 
 
 @require_safe
+@cache_public_page
 def data_index(request):
     earlier: dict[str, list] = {}
     latest = []
@@ -250,6 +257,7 @@ def _export(request, *, fmt: str, name: str, filterset, state, fields, record, *
 
 
 @require_safe
+@cache_public_page
 def requests_data(request, fmt: str):
     """Published figures, latest version of each period unless ``version`` is given."""
     filterset = FigureRowFilter(request.GET, queryset=selectors.published_figure_rows())
@@ -273,6 +281,7 @@ def requests_data(request, fmt: str):
 
 
 @require_safe
+@cache_public_page
 def pauses_data(request, fmt: str):
     """Published pause decisions (the register); drafts never appear."""
     return _export(

@@ -65,6 +65,9 @@ MIDDLEWARE = [
     # Hardening (transparency/middleware.py): NUL in a URL or cookie is a 400 (PostgreSQL cannot
     # take it); a database outage answers 503 "temporarily unavailable".
     "transparency.middleware.RejectNulMiddleware",
+    # Serves cached public pages before the session, auth, CSRF and CSP middleware run (their
+    # headers are stored with the page); see requests_app/caching.py.
+    "requests_app.caching.PublicPageCacheMiddleware",
     "transparency.middleware.DatabaseUnavailableMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",

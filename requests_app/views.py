@@ -1,11 +1,9 @@
 """Public pages: thin views that parse input, call a selector and render."""
 
-import contextlib
 import hashlib
 from calendar import timegm
 
-from django.core.cache import cache
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.cache import get_conditional_response, patch_cache_control
@@ -13,15 +11,12 @@ from django.utils.http import http_date, quote_etag, urlencode
 from django.views.decorators.http import require_safe
 from django_countries import countries
 
-from transparency.middleware import REDIS_UNAVAILABLE
-
 from . import charts, exports, selectors
 from .caching import cache_public_page
 from .filters import COUNTRY_CODES, CountryPageFilter, FigureRowFilter, PauseRegisterFilter
 from .models import DataRequest
 
 TYPE_LABELS = dict(DataRequest.RequestType.choices)
-EXPORT_BODY_TIMEOUT = 24 * 60 * 60
 
 
 def _country_url(code: str, period: str | None = None) -> str:
@@ -192,26 +187,7 @@ def _conditional_export(request, *, state, variant: str, build):
     not_modified = get_conditional_response(request, etag=etag, last_modified=last_modified)
     if not_modified is not None:
         return _with_validators(not_modified, etag, last_modified)
-    # The ETag names this exact representation of this exact data, so the built body can be
-    # reused until the data changes (the full requests.json is ~1 MB of JSON to build).
-    key = f"export-body:{etag}"
-    hit = None
-    with contextlib.suppress(*REDIS_UNAVAILABLE):  # without Redis the body is built each time
-        hit = cache.get(key)
-    if hit is not None:
-        content, content_type, disposition = hit
-        response = HttpResponse(content, content_type=content_type)
-        if disposition:
-            response["Content-Disposition"] = disposition
-    else:
-        response = build()
-        with contextlib.suppress(*REDIS_UNAVAILABLE):
-            cache.set(
-                key,
-                (response.content, response["Content-Type"], response.get("Content-Disposition")),
-                EXPORT_BODY_TIMEOUT,
-            )
-    return _with_validators(response, etag, last_modified)
+    return _with_validators(build(), etag, last_modified)
 
 
 @require_safe

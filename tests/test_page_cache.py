@@ -9,6 +9,8 @@ from unittest import mock
 import psycopg
 import pytest
 from django.conf import settings
+from django.core.cache import caches
+from django.core.cache.backends.locmem import LocMemCache
 from django.db import OperationalError, connection
 from django.http import HttpResponse
 from django.test.utils import CaptureQueriesContext
@@ -179,3 +181,15 @@ def test_pages_survive_the_database_dropping_the_connection(client, published):
     assert client.get("/").status_code == 200
     assert connection.connection.info.backend_pid != backend
     assert client.get(f"/{settings.ADMIN_URL}login/").status_code == 200
+
+
+def test_hostile_query_strings_cannot_grow_the_cache_without_bound(client, published, settings):
+    """Every distinct URL is an entry; the local cache keeps at most PAGE_CACHE_ENTRIES of them."""
+    cache = caches["default"]
+    if not isinstance(cache, LocMemCache):
+        pytest.skip("the bound is Redis's maxmemory policy")
+    for n in range(settings.PAGE_CACHE_ENTRIES + 50):
+        assert client.get(f"/methodology/?utm_source={n}")["X-Page-Cache"] == "miss"
+    assert len(cache._cache) <= settings.PAGE_CACHE_ENTRIES
+    client.get("/methodology/")
+    assert client.get("/methodology/")["X-Page-Cache"] == "hit"  # the cache still works

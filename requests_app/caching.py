@@ -118,6 +118,7 @@ class PublicPageCacheMiddleware:
     def __call__(self, request):
         if request.method not in ("GET", "HEAD") or request.path_info.startswith(self.skip):
             return self.get_response(request)
+        request.get_host()  # ALLOWED_HOSTS, as CommonMiddleware would check it: DisallowedHost is a 400
         try:
             key = page_key(request)
             stored = cache.get(key)

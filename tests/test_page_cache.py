@@ -193,3 +193,8 @@ def test_hostile_query_strings_cannot_grow_the_cache_without_bound(client, publi
     assert len(cache._cache) <= settings.PAGE_CACHE_ENTRIES
     client.get("/methodology/")
     assert client.get("/methodology/")["X-Page-Cache"] == "hit"  # the cache still works
+
+
+def test_a_cached_page_is_refused_to_a_host_not_allowed(client, published):
+    assert client.get("/")["X-Page-Cache"] == "miss"
+    assert client.get("/", HTTP_HOST="attacker.example").status_code == 400

@@ -6,53 +6,77 @@ the view never run for it. It stores the finished response of a view marked with
 ``cache_public_page`` (the security headers included), keyed by:
 
 * the public state token (``selectors.public_state_token``), read from the database on every
-  request and changed by database triggers on every write behind the public pages, so every
-  process serves fresh pages at once without sharing memory (the cache is local memory by
-  default, Redis when REDIS_URL is set);
+  request and changed by database triggers (``public_state.py``) on every write that can change
+  a public page, so every process serves fresh pages at once without sharing memory (the cache is
+  local memory by default, Redis when REDIS_URL is set);
 * today's date (a pause's end date can make it lapse at midnight);
-* the path with its query string.
+* the path and the view's own parameters in a canonical order. Parameters a view ignores
+  (tracking tags, ``?&&``) are left out of the key, so junk URLs cannot multiply entries; a URL
+  with a parameter that a strict view (``/data/``) refuses is not cached at all.
 """
 
 import contextlib
 import hashlib
 from functools import wraps
+from urllib.parse import urlencode
 
-from django.conf import settings
 from django.core.cache import cache
-from django.db import DEFAULT_DB_ALIAS, InterfaceError, OperationalError, connections, transaction
+from django.db import (
+    DEFAULT_DB_ALIAS,
+    DatabaseError,
+    InterfaceError,
+    OperationalError,
+    connections,
+    transaction,
+)
 from django.http import HttpResponse
+from django.urls import Resolver404, resolve
 from django.utils import timezone
 from django.utils.cache import get_conditional_response
 from django.utils.http import parse_http_date_safe
 
-from transparency.middleware import DATABASE_UNAVAILABLE, REDIS_UNAVAILABLE
+from transparency.middleware import REDIS_ERRORS
 
 from . import selectors
 
 PAGE_TIMEOUT = 24 * 60 * 60  # stale keys age out; a new token makes a new key anyway
 STORED_STATUSES = (200, 404)  # answers that are the same for everyone
+FORMAT = 2  # of the key and the stored tuple: a change to either must change this
 MARK = "_public_page"
+CACHE_UNUSABLE = (DatabaseError, InterfaceError, *REDIS_ERRORS)
 
 
-def cache_public_page(view):
+def cache_public_page(params=(), *, strict: bool = False):
     """Marks a view whose answers are the same for every visitor; the middleware stores them.
 
-    The view renders inside one transaction, so a page is drawn from one consistent snapshot,
-    never older than the token it is stored under."""
+    ``params``: the query parameters the view reads (the rest are left out of the cache key);
+    ``strict``: the view refuses other parameters (a 400), so such URLs bypass the cache. The
+    view renders in one read-only snapshot (REPEATABLE READ on PostgreSQL), so a page is never
+    a mix of two states, nor older than the token it is stored under."""
+    params = frozenset(params)
 
-    @wraps(view)
-    def wrapped(request, *args, **kwargs):
-        with transaction.atomic():
-            response = view(request, *args, **kwargs)
-            if hasattr(response, "render"):
-                response = response.render()
-        setattr(response, MARK, True)
-        return response
+    def decorator(view):
+        @wraps(view)
+        def wrapped(request, *args, **kwargs):
+            connection = transaction.get_connection()
+            snapshot = connection.vendor == "postgresql" and not connection.in_atomic_block
+            with transaction.atomic():
+                if snapshot:  # SQLite's transactions are serializable already
+                    with connection.cursor() as cursor:
+                        cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+                response = view(request, *args, **kwargs)
+                if hasattr(response, "render"):
+                    response = response.render()
+            setattr(response, MARK, True)
+            return response
 
-    # The atomic block above is the view's one transaction (ATOMIC_REQUESTS would nest a
-    # savepoint inside it: two more round trips).
-    wrapped._non_atomic_requests = {DEFAULT_DB_ALIAS}
-    return wrapped
+        # The atomic block above is the view's one transaction (ATOMIC_REQUESTS would open it
+        # first, and it must begin with SET TRANSACTION).
+        wrapped._non_atomic_requests = {DEFAULT_DB_ALIAS}
+        wrapped.public_page_params = (params, strict)
+        return wrapped
+
+    return decorator
 
 
 def current_token() -> str:
@@ -74,8 +98,23 @@ def current_token() -> str:
         return selectors.public_state_token()
 
 
-def page_key(request) -> str:
-    token = f"{current_token()}|{timezone.localdate()}|{request.get_full_path()}"
+def canonical_path(request) -> str | None:
+    """The path and the view's own parameters in a fixed order; None if not cacheable."""
+    try:
+        view = resolve(request.path_info).func
+    except Resolver404:
+        return None
+    if not hasattr(view, "public_page_params"):
+        return None
+    params, strict = view.public_page_params
+    if strict and not set(request.GET) <= params:
+        return None  # the view answers 400 with the reason
+    query = urlencode([(k, v) for k in sorted(params & set(request.GET)) for v in request.GET.getlist(k)])
+    return f"{request.path}?{query}" if query else request.path
+
+
+def page_key(request, path: str) -> str:
+    token = f"{FORMAT}|{current_token()}|{timezone.localdate()}|{path}"
     return "public-page:" + hashlib.sha256(token.encode()).hexdigest()
 
 
@@ -111,28 +150,28 @@ class PublicPageCacheMiddleware:
 
     def __init__(self, get_response):
         self.get_response = get_response
-        # Never cached: the desk (per user; reading the token there would be wasted) and the
-        # static files (whitenoise answers them before this middleware anyway).
-        self.skip = ("/" + settings.ADMIN_URL, settings.STATIC_URL)
 
     def __call__(self, request):
-        if request.method not in ("GET", "HEAD") or request.path_info.startswith(self.skip):
+        if request.method not in ("GET", "HEAD"):
             return self.get_response(request)
         request.get_host()  # ALLOWED_HOSTS, as CommonMiddleware would check it: DisallowedHost is a 400
+        path = canonical_path(request)
+        if path is None:
+            return self.get_response(request)
         try:
-            key = page_key(request)
+            key = page_key(request, path)
             stored = cache.get(key)
-        except DATABASE_UNAVAILABLE:
-            # Whether a stored page is current cannot be told: render it instead. Without the
-            # database the view answers the 503 page (with every header); without Redis the
-            # page is served uncached.
+        except CACHE_UNUSABLE:
+            # Whether a stored page is current cannot be told (the database is down or not yet
+            # migrated, Redis is down or refuses): render it instead. Without the database the
+            # view answers the 503 page, with every header.
             return self.get_response(request)
         if stored is not None:
             return replay(request, stored)
         response = self.get_response(request)
         if storable(response):
             headers = [(k, v) for k, v in response.headers.items() if k.lower() != "x-page-cache"]
-            with contextlib.suppress(*REDIS_UNAVAILABLE):
+            with contextlib.suppress(*REDIS_ERRORS):  # full, read-only or gone: serve uncached
                 cache.set(key, (response.status_code, headers, response.content), PAGE_TIMEOUT)
                 response["X-Page-Cache"] = "miss"
         return response

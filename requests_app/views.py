@@ -49,7 +49,7 @@ def _pause_bands(decisions) -> list[charts.PauseBand]:
 
 
 @require_safe
-@cache_public_page
+@cache_public_page()
 def overview(request):
     today = timezone.localdate()
     context = selectors.overview(today=today)
@@ -78,7 +78,7 @@ def overview(request):
 
 
 @require_safe
-@cache_public_page
+@cache_public_page(CountryPageFilter.base_filters)
 def country_list(request):
     periods = selectors.published_periods()
     filterset = CountryPageFilter(request.GET, queryset=selectors.latest_figure_rows(), periods=periods)
@@ -108,7 +108,7 @@ def country_list(request):
 
 
 @require_safe
-@cache_public_page
+@cache_public_page()
 def country_detail(request, code: str):
     if code.upper() != code and code.upper() in COUNTRY_CODES:
         return redirect(_country_url(code.upper()), permanent=True)
@@ -141,7 +141,7 @@ def country_detail(request, code: str):
 
 
 @require_safe
-@cache_public_page
+@cache_public_page()
 def pause_register(request):
     entries = selectors.pause_register_entries()
     return render(
@@ -155,7 +155,7 @@ def pause_register(request):
 
 
 @require_safe
-@cache_public_page
+@cache_public_page()
 def methodology(request):
     return render(request, "requests_app/methodology.html", {"type_labels": TYPE_LABELS})
 
@@ -191,7 +191,7 @@ def _conditional_export(request, *, state, variant: str, build):
 
 
 @require_safe
-@cache_public_page
+@cache_public_page()
 def data_index(request):
     earlier: dict[str, list] = {}
     latest = []
@@ -233,7 +233,7 @@ def _export(request, *, fmt: str, name: str, filterset, state, fields, record, *
 
 
 @require_safe
-@cache_public_page
+@cache_public_page(FigureRowFilter.base_filters, strict=True)
 def requests_data(request, fmt: str):
     """Published figures, latest version of each period unless ``version`` is given."""
     filterset = FigureRowFilter(request.GET, queryset=selectors.published_figure_rows())
@@ -257,7 +257,7 @@ def requests_data(request, fmt: str):
 
 
 @require_safe
-@cache_public_page
+@cache_public_page(PauseRegisterFilter.base_filters, strict=True)
 def pauses_data(request, fmt: str):
     """Published pause decisions (the register); drafts never appear."""
     return _export(

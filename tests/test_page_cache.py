@@ -4,20 +4,23 @@ keyed by a public-state token that database triggers change on every write behin
 from __future__ import annotations
 
 import datetime
+import io
 from unittest import mock
 
 import psycopg
 import pytest
 from django.conf import settings
 from django.core.cache import caches
-from django.core.cache.backends.locmem import LocMemCache
-from django.db import OperationalError, connection
+from django.core.management import call_command
+from django.db import OperationalError, ProgrammingError, connection
 from django.http import HttpResponse
 from django.test.utils import CaptureQueriesContext
+from redis import exceptions as redis_exceptions
 
 from requests_app import caching, selectors, services
+from requests_app.filters import COUNTRY_CODES
 from requests_app.models import FigureRow, PauseDecision, Publication
-from tests.factories import FigureRowFactory, PauseDecisionFactory, PublicationFactory
+from tests.factories import DataRequestFactory, FigureRowFactory, PauseDecisionFactory, PublicationFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -60,7 +63,10 @@ def test_every_kind_of_write_behind_the_pages_changes_the_token(published):
         "a new publication": lambda: PublicationFactory(period="2022-H1"),
         "a publication's note": lambda: Publication.objects.filter(period="2022-H1").update(note="Fixed."),
         "a figure row": lambda: FigureRow.objects.filter(pk=row.pk).update(requests=row.requests + 1),
-        "a pause deleted": lambda: PauseDecisionFactory(country="RU", is_published=False).delete(),
+        "a history row of a published pause removed": lambda: pause.history.filter(
+            history_id=pause.history.earliest().history_id
+        ).delete(),
+        "a published pause deleted": lambda: PauseDecisionFactory(country="RU").delete(),
         "raw SQL": lambda: connection.cursor().execute(
             f"UPDATE {PauseDecision._meta.db_table} SET public_statement = 'SQL'"
         ),
@@ -69,10 +75,22 @@ def test_every_kind_of_write_behind_the_pages_changes_the_token(published):
     assert unchanged == []
 
 
-def test_writes_elsewhere_leave_the_token_alone(published):
-    from tests.factories import DataRequestFactory
-
-    assert not changes_token(lambda: DataRequestFactory(country="HK"))
+def test_work_on_drafts_and_requests_changes_nothing_a_visitor_can_observe(client, published):
+    """Not even whether a page was just re-rendered (X-Page-Cache, timing)."""
+    client.get("/paused/")
+    draft = PauseDecisionFactory(country="RU", is_published=False)
+    writes = {
+        "a draft created": lambda: PauseDecisionFactory(country="BY", is_published=False),
+        "a draft edited": lambda: services.pause_update(pause=draft, public_statement="Not yet."),
+        "a draft deleted": lambda: PauseDecision.objects.filter(country="BY").delete(),
+        "a request logged": lambda: DataRequestFactory(country="HK"),
+    }
+    changed = [name for name, write in writes.items() if changes_token(write)]
+    assert changed == []
+    assert client.get("/paused/")["X-Page-Cache"] == "hit"
+    # Publishing it is a change, and so is withdrawing it again.
+    assert changes_token(lambda: services.pause_publish(decision=PauseDecision.objects.get(country="RU")))
+    assert changes_token(lambda: services.pause_unpublish(decision=PauseDecision.objects.get(country="RU")))
 
 
 # --- the middleware ----------------------------------------------------------------------------
@@ -183,18 +201,82 @@ def test_pages_survive_the_database_dropping_the_connection(client, published):
     assert client.get(f"/{settings.ADMIN_URL}login/").status_code == 200
 
 
-def test_hostile_query_strings_cannot_grow_the_cache_without_bound(client, published, settings):
-    """Every distinct URL is an entry; the local cache keeps at most PAGE_CACHE_ENTRIES of them."""
-    cache = caches["default"]
-    if not isinstance(cache, LocMemCache):
+def test_parameters_a_view_ignores_share_one_entry(client, published):
+    assert client.get("/methodology/")["X-Page-Cache"] == "miss"
+    for junk in ("?utm_source=1", "?utm_source=2&x=y", "?&&", "?%75tm=1"):
+        assert client.get("/methodology/" + junk)["X-Page-Cache"] == "hit", junk
+    # The view's own parameters, however ordered, encoded or padded, are one entry per value.
+    first = client.get("/countries/?request_type=emergency&sort=-requests")
+    assert first["X-Page-Cache"] == "miss"
+    for same in ("?sort=-requests&request_type=emergency", "?&%73ort=-requests&request_type=emergency&utm=1"):
+        again = client.get("/countries/" + same)
+        assert again["X-Page-Cache"] == "hit" and again.content == first.content, same
+
+
+def test_parameters_a_strict_view_refuses_bypass_the_cache(client, published):
+    client.get("/data/requests.json")
+    refused = client.get("/data/requests.json?utm_source=1")
+    assert refused.status_code == 400 and "utm_source" in refused.text
+    assert "X-Page-Cache" not in refused
+
+
+def test_distinct_pages_cannot_grow_a_process_cache_without_bound(client, published, settings):
+    """Every distinct page is an entry; the local cache keeps at most PAGE_CACHE_ENTRIES."""
+    if settings.REDIS_URL:
         pytest.skip("the bound is Redis's maxmemory policy")
-    for n in range(settings.PAGE_CACHE_ENTRIES + 50):
-        assert client.get(f"/methodology/?utm_source={n}")["X-Page-Cache"] == "miss"
-    assert len(cache._cache) <= settings.PAGE_CACHE_ENTRIES
-    client.get("/methodology/")
-    assert client.get("/methodology/")["X-Page-Cache"] == "hit"  # the cache still works
+    assert settings.CACHES["default"]["OPTIONS"]["MAX_ENTRIES"] == settings.PAGE_CACHE_ENTRIES
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "OPTIONS": {"MAX_ENTRIES": 20},
+        }
+    }
+    codes = sorted(COUNTRY_CODES)[:30]
+    for code in codes:
+        assert client.get(f"/countries/{code}/")["X-Page-Cache"] == "miss"
+    assert len(caches["default"]._cache) <= 20
+    assert client.get(f"/countries/{codes[-1]}/")["X-Page-Cache"] == "hit"  # the newest stay
 
 
 def test_a_cached_page_is_refused_to_a_host_not_allowed(client, published):
     assert client.get("/")["X-Page-Cache"] == "miss"
     assert client.get("/", HTTP_HOST="attacker.example").status_code == 400
+
+
+@pytest.mark.parametrize(
+    "failure",
+    [
+        ("get", redis_exceptions.ReadOnlyError("You can't write against a read only replica.")),
+        ("set", redis_exceptions.OutOfMemoryError("command not allowed when used memory > 'maxmemory'")),
+        ("get", redis_exceptions.ConnectionError("Connection refused")),
+    ],
+    ids=["read-only", "full", "gone"],
+)
+def test_a_redis_that_refuses_means_pages_served_uncached(client, published, failure):
+    method, error = failure
+    with mock.patch.object(caching.cache, method, side_effect=error):
+        for _ in range(2):
+            response = client.get("/countries/HK/")
+            assert response.status_code == 200 and "X-Page-Cache" not in response
+
+
+def test_a_database_not_yet_migrated_means_pages_rendered_not_a_500(client, published):
+    """New code started before `migrate` (no public-state table yet): the view decides."""
+    missing = ProgrammingError('relation "requests_app_publicstate" does not exist')
+    with mock.patch.object(selectors, "public_state_token", side_effect=missing):
+        response = client.get("/paused/")
+    assert response.status_code == 200 and "X-Page-Cache" not in response
+
+
+def test_refresh_public_pages_puts_back_lost_triggers(client, published):
+    """E.g. a restore with triggers disabled, or a table rebuilt without them."""
+    table = "requests_app_pausedecision"
+    with connection.cursor() as cursor:
+        for event in ("insert", "update", "delete"):
+            if connection.vendor == "postgresql":
+                cursor.execute(f"DROP TRIGGER {table}_public_state_{event} ON {table}")
+            else:
+                cursor.execute(f"DROP TRIGGER {table}_public_state_{event}")
+    assert not changes_token(lambda: PauseDecision.objects.update(public_statement="Lost."))
+    assert changes_token(lambda: call_command("refresh_public_pages", stdout=io.StringIO()))
+    assert changes_token(lambda: PauseDecision.objects.update(public_statement="Seen again."))

@@ -25,11 +25,14 @@ logger = logging.getLogger(__name__)
 
 try:
     from redis.exceptions import ConnectionError as RedisConnectionError
+    from redis.exceptions import RedisError
     from redis.exceptions import TimeoutError as RedisTimeoutError
 except ImportError:  # redis is a runtime dependency; without it there is no Redis to lose
     REDIS_UNAVAILABLE: tuple = ()
+    REDIS_ERRORS: tuple = ()
 else:
     REDIS_UNAVAILABLE = (RedisConnectionError, RedisTimeoutError)
+    REDIS_ERRORS = (RedisError,)  # also a full (maxmemory) or read-only Redis
 
 # A backing service that is down or unreachable, as opposed to a bug (ProgrammingError, DataError,
 # a Redis command error stay 500s).

@@ -116,6 +116,11 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # An unreachable server (not one refusing) must not hold a worker for minutes per request.
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
+        "connect_timeout", int(os.environ.get("DATABASE_CONNECT_TIMEOUT", "5"))
+    )
 # Every view runs in one transaction: a failing request leaves no half-written rows.
 DATABASES["default"]["ATOMIC_REQUESTS"] = True
 
@@ -160,6 +165,8 @@ CACHES = {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "transparency",
+            # A hung Redis must cost a page a second at most (it is then rendered uncached).
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
         }
         if REDIS_URL
         else {
@@ -168,6 +175,9 @@ CACHES = {
         }
     )
 }
+# Pages rendered by one release are not served by the next (a shared Redis outlives deploys):
+# set CACHE_VERSION to the release's id when deploying.
+CACHES["default"]["VERSION"] = os.environ.get("CACHE_VERSION", "1")
 
 # A request open longer than this many days counts as overdue on the reviewers' desk.
 OVERDUE_AFTER_DAYS = int(os.environ.get("OVERDUE_AFTER_DAYS", "30"))

@@ -645,3 +645,23 @@ class ImportRun(models.Model):
 
     def __str__(self) -> str:
         return f"Import #{self.pk} of {self.file_name} ({self.started_at:%Y-%m-%d %H:%M})"
+
+
+class PublicState(models.Model):
+    """One row whose ``token`` changes with every write to the tables behind the public pages.
+
+    Database triggers (migration 0008) give it a new random value on any insert, update, delete
+    or truncate of publications, figure rows and pause decisions, whatever made the change (a
+    service, the admin, a shell, SQL). The public page cache keys on it: one primary-key read
+    per request tells every app process whether its cached pages are still current. Random
+    rather than a counter, so a restored backup can never match pages cached before it.
+    """
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1, editable=False)
+    token = models.CharField(max_length=32, editable=False)
+
+    class Meta:
+        constraints = [models.CheckConstraint(condition=Q(id=1), name="public_state_single_row")]
+
+    def __str__(self) -> str:
+        return f"Public state {self.token}"

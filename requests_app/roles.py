@@ -1,4 +1,4 @@
-"""The desk's roles, least privilege. Data migrations call ``sync_roles`` to create the groups.
+"""The desk's roles, least privilege. Data migrations call ``sync_roles`` to set the groups.
 
 Reviewer: logs and decides requests; reads pause decisions and publications.
 Publisher: a reviewer who also records pause decisions and publishes periods and decisions.
@@ -15,6 +15,7 @@ _READ_ALL = [
     "view_pausedecision",
     "view_publication",
     "view_figurerow",
+    "view_importrun",
 ]
 _REVIEWER = _READ_ALL + [
     "add_authority",
@@ -22,38 +23,26 @@ _REVIEWER = _READ_ALL + [
     "add_datarequest",
     "change_datarequest",
 ]
-_PUBLISHER = _REVIEWER + ["add_pausedecision", "change_pausedecision"]
+_PUBLISHER = _REVIEWER + [
+    "add_pausedecision",
+    "change_pausedecision",
+    "publish_period",
+    "publish_pausedecision",
+]
 
+# Today's roles. Data migrations hold their own frozen copy of the roles of their time (0002,
+# 0005, 0006): a change here takes a new migration that calls sync_roles with the new table.
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     REVIEWER: _REVIEWER,
     PUBLISHER: _PUBLISHER,
     AUDITOR: _READ_ALL,
 }
 
-# Custom permissions that exist from migration 0004 on (Meta.permissions of Publication and
-# PauseDecision): publishing a period and publishing/withdrawing a pause decision. Migrations
-# from 0005 on pass them to sync_roles as ``extra`` (an earlier migration's models lack them).
-PUBLISHING_PERMISSIONS: dict[str, list[str]] = {
-    PUBLISHER: ["publish_period", "publish_pausedecision"],
-}
 
-# From migration 0006 on: every role reads the audit record of CSV imports.
-IMPORT_PERMISSIONS: dict[str, list[str]] = {
-    role: ["view_importrun"] for role in (REVIEWER, PUBLISHER, AUDITOR)
-}
+def sync_roles(apps, roles: dict[str, list[str]]) -> None:
+    """Create the groups and set exactly their permissions (codenames of this app).
 
-
-def current_extra_permissions() -> dict[str, list[str]]:
-    """Everything granted after migration 0002, for code that syncs the roles of today's models."""
-    merged: dict[str, list[str]] = {}
-    for extra in (PUBLISHING_PERMISSIONS, IMPORT_PERMISSIONS):
-        for role, codenames in extra.items():
-            merged.setdefault(role, []).extend(codenames)
-    return merged
-
-
-def sync_roles(apps, schema_editor=None, extra: dict[str, list[str]] | None = None) -> None:
-    """Create the groups and set exactly their permissions (codenames of this app)."""
+    Data migrations call this with their own table of roles: keep its behaviour stable."""
     from django.contrib.auth.management import create_permissions
 
     # Permissions are normally created after all migrations; a fresh database needs them now.
@@ -65,9 +54,6 @@ def sync_roles(apps, schema_editor=None, extra: dict[str, list[str]] | None = No
 
     Group = apps.get_model("auth", "Group")
     Permission = apps.get_model("auth", "Permission")
-    roles = {name: list(codenames) for name, codenames in ROLE_PERMISSIONS.items()}
-    for name, codenames in (extra or {}).items():
-        roles[name] += codenames
     for name, codenames in roles.items():
         group, _ = Group.objects.get_or_create(name=name)
         permissions = list(
@@ -83,4 +69,4 @@ def ensure_roles() -> None:
     """Recreate the groups on a database emptied after migrating (``flush``, transactional tests)."""
     from django.apps import apps
 
-    sync_roles(apps, extra=current_extra_permissions())
+    sync_roles(apps, ROLE_PERMISSIONS)

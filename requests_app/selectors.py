@@ -10,11 +10,12 @@ import datetime
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
+from django.db import connection
 from django.db.models import Count, Exists, Max, OuterRef, Q, Subquery, Sum
 from django.utils import timezone
 from django_countries import countries
 
-from .models import FigureRow, PauseDecision, Publication
+from .models import FigureRow, PauseDecision, Publication, PublicState
 from .periods import Period
 
 
@@ -383,11 +384,14 @@ def pause_register_entries(*, country: str | None = None) -> list[RegisterEntry]
 
 
 def public_state_token() -> str:
-    """Changes whenever anything public changes (a publication, a published pause): the page
-    cache keys on it, so every process serves fresh pages at once without sharing memory."""
-    state = Publication.objects.aggregate(count=Count("pk"), last_id=Max("pk"))
-    pauses = pause_register_state()
-    return f"{state['count']}.{state['last_id']}|{pauses.fingerprint}"
+    """Changes whenever anything behind the public pages changes (see ``PublicState``): the page
+    cache keys on it, so every process serves fresh pages at once without sharing memory. Read
+    on every public request, hence a plain primary-key query (the ORM would spend longer
+    compiling it than the database answering it)."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT token FROM {PublicState._meta.db_table} WHERE id = 1")
+        row = cursor.fetchone()
+    return row[0] if row else ""
 
 
 @dataclass

@@ -3,8 +3,7 @@
 import hashlib
 from calendar import timegm
 
-from django.core.cache import cache
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.cache import get_conditional_response, patch_cache_control
@@ -18,7 +17,6 @@ from .filters import COUNTRY_CODES, CountryPageFilter, FigureRowFilter, PauseReg
 from .models import DataRequest
 
 TYPE_LABELS = dict(DataRequest.RequestType.choices)
-EXPORT_BODY_TIMEOUT = 24 * 60 * 60
 
 
 def _country_url(code: str, period: str | None = None) -> str:
@@ -189,26 +187,11 @@ def _conditional_export(request, *, state, variant: str, build):
     not_modified = get_conditional_response(request, etag=etag, last_modified=last_modified)
     if not_modified is not None:
         return _with_validators(not_modified, etag, last_modified)
-    # The ETag names this exact representation of this exact data, so the built body can be
-    # reused until the data changes (the full requests.json is ~1 MB of JSON to build).
-    key = f"export-body:{etag}"
-    hit = cache.get(key)
-    if hit is not None:
-        content, content_type, disposition = hit
-        response = HttpResponse(content, content_type=content_type)
-        if disposition:
-            response["Content-Disposition"] = disposition
-    else:
-        response = build()
-        cache.set(
-            key,
-            (response.content, response["Content-Type"], response.get("Content-Disposition")),
-            EXPORT_BODY_TIMEOUT,
-        )
-    return _with_validators(response, etag, last_modified)
+    return _with_validators(build(), etag, last_modified)
 
 
 @require_safe
+@cache_public_page
 def data_index(request):
     earlier: dict[str, list] = {}
     latest = []
@@ -250,6 +233,7 @@ def _export(request, *, fmt: str, name: str, filterset, state, fields, record, *
 
 
 @require_safe
+@cache_public_page
 def requests_data(request, fmt: str):
     """Published figures, latest version of each period unless ``version`` is given."""
     filterset = FigureRowFilter(request.GET, queryset=selectors.published_figure_rows())
@@ -273,6 +257,7 @@ def requests_data(request, fmt: str):
 
 
 @require_safe
+@cache_public_page
 def pauses_data(request, fmt: str):
     """Published pause decisions (the register); drafts never appear."""
     return _export(

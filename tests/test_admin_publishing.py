@@ -1,6 +1,7 @@
 """Publishing from the admin: Publishers only, through the services; publications stay immutable."""
 
 import datetime
+from importlib import import_module
 
 import pytest
 from django.contrib.auth.models import Group, Permission
@@ -158,3 +159,11 @@ def test_only_the_publisher_role_holds_the_publishing_permissions():
         can = role == roles.PUBLISHER
         assert user.has_perm("requests_app.publish_period") is can, role
         assert user.has_perm("requests_app.publish_pausedecision") is can, role
+
+
+def test_the_role_migrations_end_at_todays_roles():
+    """Migrations hold frozen copies of the roles; roles.py must not drift from where they end
+    (a change to a role needs a migration that applies it)."""
+    after_0005 = import_module("requests_app.migrations.0005_publisher_publishing_permissions").AFTER
+    after_0006 = {role: {*codenames, "view_importrun"} for role, codenames in after_0005.items()}
+    assert after_0006 == {role: set(codenames) for role, codenames in roles.ROLE_PERMISSIONS.items()}

@@ -2,9 +2,10 @@
 
 * ``RejectNulMiddleware``: a NUL character in the path, the query string or a cookie is a 400.
 * ``DatabaseUnavailableMiddleware`` and ``server_error`` (the ``handler500``): while the database
-  (or the Redis page cache, when ``REDIS_URL`` is set) is unreachable every request answers 503
-  "temporarily unavailable" — never a traceback, never a bare 500 — and answers normally again
-  as soon as it is back, without a restart.
+  is unreachable every request answers 503 "temporarily unavailable" — never a traceback, never
+  a bare 500 — and answers normally again as soon as it is back, without a restart. While Redis
+  (the cache, when ``REDIS_URL`` is set) is unreachable, the public pages and files are served
+  uncached (requests_app/caching.py); anything else that needs it answers 503.
 """
 
 from __future__ import annotations
@@ -26,13 +27,13 @@ try:
     from redis.exceptions import ConnectionError as RedisConnectionError
     from redis.exceptions import TimeoutError as RedisTimeoutError
 except ImportError:  # redis is a runtime dependency; without it there is no Redis to lose
-    _REDIS_UNAVAILABLE: tuple = ()
+    REDIS_UNAVAILABLE: tuple = ()
 else:
-    _REDIS_UNAVAILABLE = (RedisConnectionError, RedisTimeoutError)
+    REDIS_UNAVAILABLE = (RedisConnectionError, RedisTimeoutError)
 
 # A backing service that is down or unreachable, as opposed to a bug (ProgrammingError, DataError,
 # a Redis command error stay 500s).
-DATABASE_UNAVAILABLE = (OperationalError, InterfaceError, *_REDIS_UNAVAILABLE)
+DATABASE_UNAVAILABLE = (OperationalError, InterfaceError, *REDIS_UNAVAILABLE)
 RETRY_AFTER_SECONDS = 30
 TEMPLATE_NAME = "503.html"
 

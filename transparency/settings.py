@@ -65,6 +65,9 @@ MIDDLEWARE = [
     # Hardening (transparency/middleware.py): NUL in a URL or cookie is a 400 (PostgreSQL cannot
     # take it); a database outage answers 503 "temporarily unavailable".
     "transparency.middleware.RejectNulMiddleware",
+    # Serves cached public pages before the session, auth, CSRF and CSP middleware run (their
+    # headers are stored with the page); see requests_app/caching.py.
+    "requests_app.caching.PublicPageCacheMiddleware",
     "transparency.middleware.DatabaseUnavailableMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -145,8 +148,12 @@ STORAGES = {
 }
 
 # Public pages are cached until something public changes (requests_app/caching.py). Each process
-# has its own memory cache unless REDIS_URL names a shared one.
+# has its own memory cache unless REDIS_URL names a shared one. Every distinct URL (query string
+# included) is an entry, so the count bounds what hostile query strings can make a process hold:
+# at most PAGE_CACHE_ENTRIES x the largest answer (the full /data/requests.json), then the oldest
+# third is dropped. Redis is bounded by its own maxmemory policy.
 REDIS_URL = os.environ.get("REDIS_URL", "")
+PAGE_CACHE_ENTRIES = int(os.environ.get("PAGE_CACHE_ENTRIES", "200"))
 CACHES = {
     "default": (
         {
@@ -155,7 +162,10 @@ CACHES = {
             "KEY_PREFIX": "transparency",
         }
         if REDIS_URL
-        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "OPTIONS": {"MAX_ENTRIES": 2000}}
+        else {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "OPTIONS": {"MAX_ENTRIES": PAGE_CACHE_ENTRIES, "CULL_FREQUENCY": 3},
+        }
     )
 }
 

@@ -2,13 +2,22 @@ from django.db import migrations
 
 from requests_app.roles import sync_roles
 
+# The roles as they were at this migration, frozen: later changes come with later migrations.
+_READ_ALL = ["view_authority", "view_datarequest", "view_pausedecision", "view_publication", "view_figurerow"]
+_REVIEWER = _READ_ALL + ["add_authority", "change_authority", "add_datarequest", "change_datarequest"]
+ROLES = {
+    "Reviewer": _REVIEWER,
+    "Publisher": _REVIEWER + ["add_pausedecision", "change_pausedecision"],
+    "Auditor": _READ_ALL,
+}
+
 
 def create_roles(apps, schema_editor):
-    sync_roles(apps, schema_editor)
+    sync_roles(apps, ROLES)
 
 
 def remove_roles(apps, schema_editor):
-    apps.get_model("auth", "Group").objects.filter(name__in=["Reviewer", "Publisher", "Auditor"]).delete()
+    apps.get_model("auth", "Group").objects.filter(name__in=list(ROLES)).delete()
 
 
 class Migration(migrations.Migration):

@@ -4,8 +4,6 @@ import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
 
-from requests_app.roles import AUDITOR, PUBLISHER, REVIEWER
-
 
 def let_roles_read_import_runs(apps, schema_editor):
     """Every role may read the audit record of imports (only the import page itself writes them).
@@ -22,7 +20,7 @@ def let_roles_read_import_runs(apps, schema_editor):
     Group = apps.get_model("auth", "Group")
     Permission = apps.get_model("auth", "Permission")
     view = Permission.objects.get(content_type__app_label="requests_app", codename="view_importrun")
-    for group in Group.objects.filter(name__in=[REVIEWER, PUBLISHER, AUDITOR]):
+    for group in Group.objects.filter(name__in=["Reviewer", "Publisher", "Auditor"]):
         group.permissions.add(view)
 
 

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('requests_app', '0007_leaner_request_indexes'),
+        ('requests_app', '0008_public_state'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

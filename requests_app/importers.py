@@ -24,9 +24,11 @@ import datetime
 import gc
 import hashlib
 import io
+import itertools
 import re
 import time
-from collections.abc import Callable, Iterator
+from array import array
+from collections.abc import Callable, Iterator, Sequence
 from operator import itemgetter
 from typing import BinaryIO
 
@@ -70,7 +72,7 @@ COLUMNS = DESIGN_COLUMNS + EXTRA_COLUMNS
 REQUIRED_COLUMNS = DESIGN_COLUMNS[:5]
 
 MAX_ERRORS = 100  # listed; the rest are counted
-BATCH_SIZE = 10_000
+BATCH_SIZE = 1_000
 # A file this large, going into a table with fewer rows than the file, is bulk-loaded (see
 # _BulkLoadWriter): rebuilding the indexes once is then cheaper than updating them row by row.
 BULK_LOAD_MIN_BYTES = 20 * 1024 * 1024
@@ -99,6 +101,7 @@ _DELAYED = DataRequest.UserNotification.DELAYED.value
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
 _COUNT = re.compile(r"\d+|\d{1,3}(?:,\d{3})+", re.ASCII)  # "1024" or "1,024"
 _MAX_COUNT = 2_147_483_647  # PositiveIntegerField on PostgreSQL
+_SHORT_CUT_ENTRIES = 100_000  # what _Importer._learn remembers, at most
 _COPY_SPECIAL = re.compile(r"[\\\t\n\r\x00]")
 
 _MAX_REFERENCE = DataRequest._meta.get_field("reference").max_length
@@ -308,14 +311,92 @@ def _first_undecodable_line(source: BinaryIO) -> tuple[int, str] | None:
 class _CsvReader:
     """The CSV records of a byte stream: UTF-8 with or without BOM, CRLF, LF or CR line ends.
 
-    ``line_num`` is the number of physical lines read so far; a record starts on the line after
-    the previous record ended (quoted values may span lines).
+    ``chunks()`` yields them in chunks of (line numbers, records), the number of the physical
+    line on which each record starts. Most files are plain text: no quotes, no CR, no NUL. Such
+    text is split on newlines and commas, which is all ``csv.reader`` would do with it, only
+    several times faster; from the first chunk that is not plain on, ``csv.reader`` reads the rest
+    (quoted values may span lines).
     """
+
+    CHUNK = 1 << 16  # characters read at a time
+    _LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)")  # a line and its end, as TextIOWrapper splits them
 
     def __init__(self, source: BinaryIO, hashing: _HashingReader):
         self.source = source
-        text = io.TextIOWrapper(io.BufferedReader(hashing, 1 << 16), encoding="utf-8-sig", newline="")
-        self.records = csv.reader(text, strict=True)
+        self.text = io.TextIOWrapper(io.BufferedReader(hashing, 1 << 16), encoding="utf-8-sig", newline="")
+        self.lines_before_csv = 0  # physical lines split here before csv.reader took over
+        self.records = None  # that csv.reader
+
+    @property
+    def line_num(self) -> int:
+        """Physical lines read so far."""
+        return self.lines_before_csv + (self.records.line_num if self.records is not None else 0)
+
+    def chunks(self) -> Iterator[tuple[Sequence[int], list[list[str]]]]:
+        read, limit = self.text.read, csv.field_size_limit()
+        pending = ""  # the start of a line whose end is not read yet
+        while True:
+            data = read(self.CHUNK)
+            text = pending + data
+            if data:
+                end = text.rfind("\n") + 1
+                if not end:
+                    pending = text
+                    continue
+            elif text:
+                end = len(text)  # the last line has no newline
+            else:
+                return
+            body, pending = text[:end], text[end:]
+            plain = '"' not in body and "\x00" not in body
+            if plain and "\r" in body:
+                # CRLF line ends (spreadsheets write them) are plain too; a CR alone is not.
+                plain = body.count("\r") == body.count("\r\n")
+                if plain:
+                    body = body.replace("\r\n", "\n")
+            lines = body[:-1].split("\n") if body[-1:] == "\n" else body.split("\n")
+            if not plain or (len(body) > limit and max(map(len, lines)) > limit):
+                yield from self._csv_chunks(text[:end] + pending)
+                return
+            first = self.lines_before_csv + 1
+            self.lines_before_csv += len(lines)
+            yield range(first, first + len(lines)), [line.split(",") if line else [] for line in lines]
+            if not data:
+                return
+
+    def _csv_chunks(self, text: str) -> Iterator[tuple[list[int], list[list[str]]]]:
+        records = self.records = csv.reader(self._lines(text), strict=True)
+        base = self.lines_before_csv
+        while True:
+            lines, chunk = [], []
+            last = records.line_num
+            for record in records:
+                lines.append(base + last + 1)
+                chunk.append(record)
+                last = records.line_num
+                if len(chunk) == 1000:
+                    break
+            if not chunk:
+                return
+            yield lines, chunk
+
+    def _lines(self, text: str) -> Iterator[str]:
+        """``text`` and the rest of the stream, as lines with their ends."""
+        match, read = self._LINE.match, self.text.read
+        while True:
+            data = read(self.CHUNK)
+            text += data
+            # A final CR may be the first half of a CRLF.
+            stop = len(text) - 1 if data and text[-1:] == "\r" else len(text)
+            position = 0
+            while line := match(text, position, stop):
+                yield line.group()
+                position = line.end()
+            text = text[position:]
+            if not data:
+                if text:
+                    yield text
+                return
 
     def problem(self, error: Exception) -> RowError:
         """What to tell the user about a decoding or CSV error raised while reading."""
@@ -329,9 +410,7 @@ class _CsvReader:
                 f"the file is not UTF-8: {where} cannot be decoded. Save it as UTF-8 "
                 f"(in a spreadsheet: 'CSV UTF-8') and import it again.",
             )
-        return RowError(
-            self.records.line_num, "", "", f"not readable as CSV ({error}); nothing after it was read"
-        )
+        return RowError(self.line_num, "", "", f"not readable as CSV ({error}); nothing after it was read")
 
 
 # --------------------------------------------------------------------------------------------
@@ -375,18 +454,20 @@ def _escape(value: str) -> str:
     return value.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
 
 
+_TEXT_VALUES = itemgetter(*_TEXTS)
+
+
 def _copy_lines(rows: list[tuple], tail: str) -> str:
     """Rows in COPY's text format: tab-separated, then ``tail`` (the constant fields, newline)."""
-    lines = []
-    append, join, special = lines.append, "\t".join, _COPY_SPECIAL.search
-    for row in rows:
-        if special(row[0] + row[5] + row[19]):
-            row = list(row)
-            for position in _TEXTS:
-                row[position] = _escape(row[position])
-        append(join(row))
-    lines.append("")
-    return tail.join(lines)
+    if not rows:
+        return ""
+    # Only the free text can hold a character COPY reads specially: look at all of it at once.
+    if _COPY_SPECIAL.search("".join(itertools.chain.from_iterable(map(_TEXT_VALUES, rows)))):
+        rows = [
+            tuple(_escape(value) if position in _TEXTS else value for position, value in enumerate(row))
+            for row in rows
+        ]
+    return tail.join(map("\t".join, rows)) + tail
 
 
 class _Writer:
@@ -465,7 +546,9 @@ class _BulkLoadWriter(_CopyWriter):
     sorted index build and one anti-join per foreign key afterwards cost a fraction. So, inside
     the import's transaction: lock the table, drop its secondary indexes, unique and
     foreign-key constraints (keeping their exact definitions), stream every row through one
-    COPY, then recreate them, which also re-checks uniqueness and every reference. A rollback
+    COPY, then recreate them, which also re-checks uniqueness and every reference. Partial
+    indexes stay: they cover few rows (open or held requests), so keeping them up to date
+    costs less than the table scan that rebuilding each would take. A rollback
     or a killed process restores the table as it was, indexes included. The price: the
     requests table is locked for the duration (readers wait), hence only for large imports.
     """
@@ -474,6 +557,22 @@ class _BulkLoadWriter(_CopyWriter):
     defers_updates = True
     LOCK_TIMEOUT = "5s"
     MAINTENANCE_WORK_MEM = "256MB"  # per index build; the default 64MB makes them spill to disk
+
+    def __init__(self, run, now):
+        super().__init__(run, now)
+        # While the table is ours, the values every new row shares are column defaults (set by
+        # start(), put back by finish()): COPY reads a third less text, and parses no timestamps.
+        fields = DataRequest._meta.get_field
+        self.shared = {
+            fields("version").column: "1",
+            fields("created_at").column: f"'{now.isoformat()}'::timestamptz",
+            fields("updated_at").column: f"'{now.isoformat()}'::timestamptz",
+            fields("import_run").column: str(int(run.pk)),
+        }
+        self.copy_sql = (
+            f"COPY {self.table} ({', '.join(fields(name).column for name in ROW_FIELDS)}) FROM STDIN"
+        )
+        self.tail = "\n"
 
     def lock(self) -> bool:
         """Take the table for this transaction; False if others hold it (e.g. a long report)."""
@@ -502,12 +601,19 @@ class _BulkLoadWriter(_CopyWriter):
             cursor.execute(
                 "SELECT i.relname, pg_get_indexdef(x.indexrelid) FROM pg_index x "
                 "JOIN pg_class i ON i.oid = x.indexrelid "
-                "WHERE x.indrelid = %s::regclass AND NOT x.indisprimary "
+                "WHERE x.indrelid = %s::regclass AND NOT x.indisprimary AND x.indpred IS NULL "
                 "AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = x.indexrelid) "
                 "ORDER BY i.relname",
                 [self.table],
             )
             self.indexes = cursor.fetchall()
+            cursor.execute(
+                "SELECT a.attname, pg_get_expr(d.adbin, d.adrelid) FROM pg_attribute a "
+                "LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum "
+                "WHERE a.attrelid = %s::regclass AND a.attname = ANY(%s)",
+                [self.table, list(self.shared)],
+            )
+            self.defaults = cursor.fetchall()
             # Deferred checks already queued (e.g. of the ImportRun) would block dropping the
             # foreign keys: run them now, then go back to deferring.
             cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
@@ -516,6 +622,12 @@ class _BulkLoadWriter(_CopyWriter):
             cursor.execute("SET CONSTRAINTS ALL DEFERRED")
             for name, _ in self.indexes:
                 cursor.execute(f'DROP INDEX "{name}"')
+            cursor.execute(
+                f"ALTER TABLE {self.table} "
+                + ", ".join(
+                    f"ALTER COLUMN {column} SET DEFAULT {value}" for column, value in self.shared.items()
+                )
+            )
         self.cursor = self.copying = self.copy = None
 
     def may_exist(self):
@@ -553,6 +665,15 @@ class _BulkLoadWriter(_CopyWriter):
     def finish(self):
         self.pause()
         with connection.cursor() as cursor:
+            cursor.execute(
+                f"ALTER TABLE {self.table} "
+                + ", ".join(
+                    f"ALTER COLUMN {column} DROP DEFAULT"
+                    if default is None
+                    else f"ALTER COLUMN {column} SET DEFAULT {default}"
+                    for column, default in self.defaults
+                )
+            )
             cursor.execute("SELECT set_config('maintenance_work_mem', %s, true)", [self.MAINTENANCE_WORK_MEM])
             for _, definition in self.indexes:
                 cursor.execute(definition)
@@ -614,7 +735,14 @@ class _Importer:
             for request_type in _REQUEST_TYPES
             if (pause := holds.pause_for(country=code, request_type=request_type)) is not None
         }
-        self.seen: dict[str, int] = {}  # reference -> first line, for duplicates within the file
+        # The references read so far, for duplicates within the file. A set costs half what a
+        # dict of first lines would at a million rows; the rare duplicate finds its first line
+        # in the order they came (see _first_line).
+        self.seen: set[str] = set()
+        self.seen_order: list[str] = []
+        self.seen_lines = array("q")
+        self.first_lines: dict[str, int] = {}
+        self.first_lines_upto = 0  # seen_order[:first_lines_upto] is in first_lines
         self.good_dates: set[str] = set()
         self.good_counts: dict[str, str] = {}
         self.authorities: dict[tuple[str, str], tuple[str, str]] = {
@@ -629,6 +757,11 @@ class _Importer:
         self.deferred_updates: list[tuple] = []
         self.unheld_on_hold: set[int] = set()  # lines of this batch saying on_hold that nothing holds
         self.new_authorities: dict[str, tuple[str, str, str]] = {}  # placeholder -> (name, country, kind)
+        # What full checks concluded, keyed by values as the file spells them (see _learn).
+        self.verdicts: dict[tuple, tuple] = {}
+        self.known_authorities: dict[tuple[str, str, str], str] = {}  # (name, kind, country) -> id
+        self.known_products: dict[str, str] = {}
+        self.preview_left = preview_rows
 
     # --- header -----------------------------------------------------------------------------
 
@@ -655,180 +788,316 @@ class _Importer:
         self.fields = itemgetter(*[names.index(name) if name in names else -1 for name in COLUMNS])
         self.unnamed = [position for position, name in enumerate(names) if not name]
         self.result.columns = self.present  # the order of the preview's values
+        # read_rows's short cut reads DESIGN_COLUMNS and takes only rows whose other columns
+        # (the extra ones and any unnamed) are all empty.
+        self.design_fields = itemgetter(
+            *[names.index(name) if name in names else -1 for name in DESIGN_COLUMNS]
+        )
+        others = [names.index(name) for name in EXTRA_COLUMNS if name in names] + self.unnamed
+        self.other_fields = itemgetter(*others, others[0]) if others else None
 
     # --- rows -------------------------------------------------------------------------------
 
-    def read_rows(self, reader: _CsvReader, writer: _Writer) -> None:
+    def read_rows(self, chunks: Iterator[tuple[Sequence[int], list[list[str]]]], writer: _Writer) -> None:
         """The hot loop: check each record, batch the good rows, write each batch.
 
-        Written for speed (a million rows run through it): locals instead of attributes, the
-        common case first, every uncommon case in a method of its own.
+        A million rows run through it, so the common row takes a short cut: when each of its raw
+        values is one that an earlier row, checked in full by ``_check_record``, got through
+        unchanged (the same country, type, status... spelled the same way, a date or count
+        already seen, a known authority), the outcome of those checks is known and only the
+        reference is new. Any other row, and any row with a problem, is checked in full, so every
+        error and its message come from one place.
         """
-        records = reader.records
-        last_line = records.line_num
         result = self.result
-        add = result.add_error
-        width, fields, strip, unnamed = self.width, self.fields, str.strip, self.unnamed
+        width, strip = self.width, str.strip
+        design, others = self.design_fields, self.other_fields
         seen, good_dates, good_counts = self.seen, self.good_dates, self.good_counts
-        countries_, holding, authorities, users = self.countries, self.holding, self.authorities, self.users
-        statuses, types, outcomes, processes = _STATUSES, _REQUEST_TYPES, _OUTCOMES, _LEGAL_PROCESSES
+        see, see_order, see_line = seen.add, self.seen_order.append, self.seen_lines.append
+        verdicts, known_authorities, known_products = (
+            self.verdicts,
+            self.known_authorities,
+            self.known_products,
+        )
         batch: list[tuple] = []  # (line, row, status in the file)
         rejected: list[tuple[int, str]] = []  # (line, reference) of rows with errors
         batch_size = self.batch_size
-        preview_left = self.preview_rows
-        for record in records:
-            line = last_line + 1
-            last_line = records.line_num
-            if len(record) != width:
-                self._odd_record(line, record)
-                continue
-            record.append("")  # what the absent columns read
-            (
-                reference,
-                country,
-                received,
-                request_type,
-                accounts,
-                authority,
-                authority_kind,
-                legal_process,
-                product,
-                status,
+        checked = 0  # rows that took the short cut, not yet in result.rows
+        for lines, records in chunks:
+            for line, record in zip(lines, records, strict=True):
+                if len(record) == width and not self.preview_left:
+                    record.append("")  # what the absent columns read
+                    (
+                        reference,
+                        country,
+                        received,
+                        request_type,
+                        accounts,
+                        authority,
+                        authority_kind,
+                        legal_process,
+                        product,
+                        status,
+                        outcome,
+                        decided,
+                    ) = design(record)
+                    verdict = verdicts.get(
+                        (country, request_type, legal_process, status, outcome, not decided)
+                    )
+                    if (
+                        verdict is not None
+                        and received in good_dates
+                        and (not decided or (decided in good_dates and decided >= received))
+                        and (count := good_counts.get(accounts))
+                        and (authority_id := known_authorities.get((authority, authority_kind, verdict[0])))
+                        and (product := known_products.get(product)) is not None
+                        and (others is None or not any(others(record)))
+                        and reference not in seen
+                        and 0 < len(reference) <= _MAX_REFERENCE
+                        and reference[0] != "'"
+                        and "\x00" not in reference
+                        and reference == strip(reference)
+                    ):
+                        see(reference)
+                        see_order(reference)
+                        see_line(line)
+                        checked += 1
+                        code, request_type, legal_process, status, outcome, held_by_id, file_status = verdict
+                        batch.append(
+                            (
+                                line,
+                                (
+                                    reference,
+                                    code,
+                                    authority_id,
+                                    request_type,
+                                    legal_process,
+                                    product,
+                                    count,
+                                    received,
+                                    N,
+                                    status,
+                                    outcome,
+                                    "",
+                                    "",
+                                    "",
+                                    "",
+                                    N,
+                                    decided or N,
+                                    N,
+                                    held_by_id,
+                                    "",
+                                ),
+                                file_status,
+                            )
+                        )
+                        if len(batch) + len(rejected) >= batch_size:
+                            result.rows += checked
+                            checked = 0
+                            self._flush(batch, rejected, writer)
+                            batch, rejected = [], []
+                        continue
+                    record.pop()
+                self._check_record(line, record, batch, rejected)
+                if len(batch) + len(rejected) >= batch_size:
+                    result.rows += checked
+                    checked = 0
+                    self._flush(batch, rejected, writer)
+                    batch, rejected = [], []
+        result.rows += checked
+        self._flush(batch, rejected, writer)
+
+    def _check_record(self, line: int, record: list[str], batch: list[tuple], rejected: list[tuple]) -> None:
+        """Check one record in full: report each problem, or add the row to the batch.
+
+        A row that passes teaches ``read_rows`` its short cut: the verdict on its combination of
+        country, type, legal process, status and outcome, its authority and its product, keyed
+        by the values as the file spells them."""
+        result = self.result
+        add = result.add_error
+        if len(record) != self.width:
+            self._odd_record(line, record)
+            return
+        record.append("")  # what the absent columns read
+        raw = self.fields(record)
+        (
+            reference,
+            country,
+            received,
+            request_type,
+            accounts,
+            authority,
+            authority_kind,
+            legal_process,
+            product,
+            status,
+            outcome,
+            decided,
+            acknowledged,
+            disclosure,
+            outcome_reason,
+            pause_exception,
+            user_notification,
+            delayed_until,
+            assignee,
+            internal_notes,
+        ) = map(str.strip, raw)
+        if not reference and self._blank(record):
+            return
+        # Free text that our own export protected from formula injection ("'=...", see
+        # exports.csv_safe) is stored as it was; the other columns never start with "'".
+        if "'" in (reference[:1], authority[:1], product[:1], assignee[:1], internal_notes[:1]):
+            reference, authority, product, assignee, internal_notes = (
+                csv_unescape(text).strip()
+                for text in (reference, authority, product, assignee, internal_notes)
+            )
+        result.rows += 1
+        errors_before = result.error_count
+        seen, good_dates, countries_ = self.seen, self.good_dates, self.countries
+        statuses, types, outcomes, processes = _STATUSES, _REQUEST_TYPES, _OUTCOMES, _LEGAL_PROCESSES
+
+        if not reference or len(reference) > _MAX_REFERENCE or "\x00" in reference:
+            self._bad_reference(line, reference)
+        elif reference in seen:
+            first = self._first_line(reference)
+            add(line, "reference", reference, f"duplicate reference: already on line {first} of this file")
+        else:
+            seen.add(reference)
+            self.seen_order.append(reference)
+            self.seen_lines.append(line)
+        code = country if country in countries_ else country.upper()
+        if code not in countries_:
+            self._bad_country(line, country)
+        if received not in good_dates:
+            self._date(line, "received_on", received, required=True)
+        if request_type not in types:
+            request_type = self._choice(line, "request_type", request_type, types, "request type")
+        count = self.good_counts.get(accounts) or self._count(line, accounts)
+        if not status:
+            status = _RECEIVED
+        elif status not in statuses:
+            status = self._choice(line, "status", status, statuses, "status")
+        if outcome and outcome not in outcomes:
+            outcome = self._choice(line, "outcome", outcome, outcomes, "outcome")
+        if decided:
+            if decided not in good_dates:
+                self._date(line, "decided_on", decided)
+            if decided < received and decided in good_dates and received in good_dates:
+                add(line, "decided_on", decided, f"a decision before receipt (received on {received})")
+        else:
+            decided = N
+        if status == _COMPLETED:
+            if not outcome or decided is N:
+                self._incomplete(line, outcome, decided)
+        elif outcome and status in statuses:
+            add(line, "outcome", outcome, f"an outcome without completion: the status is {status!r}")
+        if legal_process:
+            if legal_process not in processes or request_type != _LEGAL:
+                legal_process = self._legal_process(line, legal_process, request_type)
+        if product and (len(product) > _MAX_PRODUCT or "\x00" in product):
+            add(line, "product", product, f"longer than {_MAX_PRODUCT} characters or contains NUL")
+        if acknowledged:
+            self._acknowledged(line, acknowledged, received)
+        else:
+            acknowledged = N
+        if disclosure or outcome_reason or pause_exception or user_notification or delayed_until:
+            disclosure, outcome_reason, pause_exception, user_notification = self._decision_details(
+                line,
                 outcome,
-                decided,
-                acknowledged,
                 disclosure,
                 outcome_reason,
                 pause_exception,
                 user_notification,
                 delayed_until,
-                assignee,
+            )
+        if not delayed_until:
+            delayed_until = N
+        if internal_notes and "\x00" in internal_notes:
+            add(line, "internal_notes", "", "contains a NUL character")
+        if self.unnamed:
+            self._unnamed_values(line, record)
+        authority_id = N
+        if authority:
+            known = self.authorities.get((authority, code))
+            if known is None or (authority_kind and authority_kind != known[1]):
+                known = self._authority(line, authority, code, authority_kind)
+            if known is not None:
+                authority_id = known[0]
+        elif authority_kind:
+            add(line, "authority_kind", authority_kind, "an authority kind without an authority name")
+        assignee_id = N
+        if assignee:
+            assignee_id = self.users.get(assignee) or self._unknown_user(line, assignee)
+
+        if result.error_count == errors_before:
+            file_status = status
+            held_by_id = N
+            if status in _HOLD_CANDIDATES:
+                held_by_id = self.holding.get((code, request_type), N)
+                if held_by_id is not N:
+                    status = _ON_HOLD
+                elif status == _ON_HOLD:
+                    self.unheld_on_hold.add(line)
+            row = (
+                reference,
+                code,
+                authority_id,
+                request_type,
+                legal_process,
+                product,
+                count,
+                received,
+                acknowledged,
+                status,
+                outcome,
+                disclosure,
+                outcome_reason,
+                pause_exception,
+                user_notification,
+                delayed_until,
+                decided,
+                assignee_id,
+                held_by_id,
                 internal_notes,
-            ) = map(strip, fields(record))
-            if not reference and self._blank(record):
-                continue
-            # Free text that our own export protected from formula injection ("'=...", see
-            # exports.csv_safe) is stored as it was; the other columns never start with "'".
-            if "'" in (reference[:1], authority[:1], product[:1], assignee[:1], internal_notes[:1]):
-                reference, authority, product, assignee, internal_notes = (
-                    csv_unescape(text).strip()
-                    for text in (reference, authority, product, assignee, internal_notes)
-                )
-            result.rows += 1
-            errors_before = result.error_count
+            )
+            batch.append((line, row, file_status))
+            if line not in self.unheld_on_hold:
+                self._learn(raw, code, row, file_status)
+        elif reference and self.seen_lines and self.seen_lines[-1] == line:
+            # Checked against the database too, so that one pass reports every problem.
+            rejected.append((line, reference))
+        if self.preview_left:
+            self.preview_left -= 1
+            self._preview(line, record, batch[-1][1] if batch and batch[-1][0] == line else None)
 
-            if not reference or len(reference) > _MAX_REFERENCE or "\x00" in reference:
-                self._bad_reference(line, reference)
-            elif (first := seen.setdefault(reference, line)) != line:
-                add(
-                    line, "reference", reference, f"duplicate reference: already on line {first} of this file"
-                )
-            code = country if country in countries_ else country.upper()
-            if code not in countries_:
-                self._bad_country(line, country)
-            if received not in good_dates:
-                self._date(line, "received_on", received, required=True)
-            if request_type not in types:
-                request_type = self._choice(line, "request_type", request_type, types, "request type")
-            count = good_counts.get(accounts) or self._count(line, accounts)
-            if not status:
-                status = _RECEIVED
-            elif status not in statuses:
-                status = self._choice(line, "status", status, statuses, "status")
-            if outcome and outcome not in outcomes:
-                outcome = self._choice(line, "outcome", outcome, outcomes, "outcome")
-            if decided:
-                if decided not in good_dates:
-                    self._date(line, "decided_on", decided)
-                if decided < received and decided in good_dates and received in good_dates:
-                    add(line, "decided_on", decided, f"a decision before receipt (received on {received})")
-            else:
-                decided = N
-            if status == _COMPLETED:
-                if not outcome or decided is N:
-                    self._incomplete(line, outcome, decided)
-            elif outcome and status in statuses:
-                add(line, "outcome", outcome, f"an outcome without completion: the status is {status!r}")
-            if legal_process:
-                if legal_process not in processes or request_type != _LEGAL:
-                    legal_process = self._legal_process(line, legal_process, request_type)
-            if product and (len(product) > _MAX_PRODUCT or "\x00" in product):
-                add(line, "product", product, f"longer than {_MAX_PRODUCT} characters or contains NUL")
-            if acknowledged:
-                self._acknowledged(line, acknowledged, received)
-            else:
-                acknowledged = N
-            if disclosure or outcome_reason or pause_exception or user_notification or delayed_until:
-                disclosure, outcome_reason, pause_exception, user_notification = self._decision_details(
-                    line,
-                    outcome,
-                    disclosure,
-                    outcome_reason,
-                    pause_exception,
-                    user_notification,
-                    delayed_until,
-                )
-            if not delayed_until:
-                delayed_until = N
-            if internal_notes and "\x00" in internal_notes:
-                add(line, "internal_notes", "", "contains a NUL character")
-            if unnamed:
-                self._unnamed_values(line, record)
-            authority_id = N
-            if authority:
-                known = authorities.get((authority, code))
-                if known is None or (authority_kind and authority_kind != known[1]):
-                    known = self._authority(line, authority, code, authority_kind)
-                if known is not None:
-                    authority_id = known[0]
-            elif authority_kind:
-                add(line, "authority_kind", authority_kind, "an authority kind without an authority name")
-            assignee_id = N
-            if assignee:
-                assignee_id = users.get(assignee) or self._unknown_user(line, assignee)
+    def _first_line(self, reference: str) -> int:
+        """The line on which ``reference`` first appeared (it has been seen)."""
+        first_lines = self.first_lines
+        if reference not in first_lines:
+            # Index the references seen since the last duplicate (a file without any pays nothing).
+            start = self.first_lines_upto
+            for seen, line in zip(self.seen_order[start:], self.seen_lines[start:], strict=True):
+                first_lines.setdefault(seen, line)
+            self.first_lines_upto = len(self.seen_order)
+        return first_lines[reference]
 
-            if result.error_count == errors_before:
-                file_status = status
-                held_by_id = N
-                if status in _HOLD_CANDIDATES:
-                    held_by_id = holding.get((code, request_type), N)
-                    if held_by_id is not N:
-                        status = _ON_HOLD
-                    elif status == _ON_HOLD:
-                        self.unheld_on_hold.add(line)
-                row = (
-                    reference,
-                    code,
-                    authority_id,
-                    request_type,
-                    legal_process,
-                    product,
-                    count,
-                    received,
-                    acknowledged,
-                    status,
-                    outcome,
-                    disclosure,
-                    outcome_reason,
-                    pause_exception,
-                    user_notification,
-                    delayed_until,
-                    decided,
-                    assignee_id,
-                    held_by_id,
-                    internal_notes,
-                )
-                batch.append((line, row, file_status))
-            elif reference and seen.get(reference) == line:
-                # Checked against the database too, so that one pass reports every problem.
-                rejected.append((line, reference))
-            if preview_left:
-                preview_left -= 1
-                self._preview(line, record, batch[-1][1] if batch and batch[-1][0] == line else None)
-            if len(batch) + len(rejected) >= batch_size:
-                self._flush(batch, rejected, writer)
-                batch, rejected = [], []
-        self._flush(batch, rejected, writer)
+    def _learn(self, raw: tuple, code: str, row: tuple, file_status: str) -> None:
+        """Remember what the full check of a good row concluded, for read_rows's short cut."""
+        if len(self.verdicts) + len(self.known_authorities) + len(self.known_products) >= _SHORT_CUT_ENTRIES:
+            return  # a file of endless spellings: the short cut stops learning, nothing else changes
+        country, request_type, legal_process, status, outcome, decided = itemgetter(1, 3, 7, 9, 10, 11)(raw)
+        if (not decided) != (row[_R["decided_on"]] is N):
+            return  # a blank of spaces: left to the full check
+        self.verdicts[(country, request_type, legal_process, status, outcome, not decided)] = (
+            code,
+            row[_R["request_type"]],
+            row[_R["legal_process"]],
+            row[_R["status"]],
+            row[_R["outcome"]],
+            row[_R["held_by_id"]],
+            file_status,
+        )
+        self.known_authorities[(raw[5], raw[6], code)] = row[_R["authority_id"]]
+        self.known_products[raw[8]] = row[_R["product"]]
 
     # --- the uncommon paths of one row ------------------------------------------------------
 
@@ -997,6 +1266,9 @@ class _Importer:
             authority = created[(name, country)]
             ids[placeholder] = str(authority.pk)
             self.authorities[(name, country)] = (str(authority.pk), authority.kind)
+        for key, authority_id in self.known_authorities.items():
+            if authority_id[:4] == _NEW:
+                self.known_authorities[key] = ids[authority_id]
         return ids
 
     def _preview(self, line: int, record: list[str], row: tuple | None) -> None:
@@ -1282,11 +1554,12 @@ def _read(importer: _Importer, writer: _Writer, reader: _CsvReader) -> None:
     collecting = gc.isenabled()
     gc.disable()
     try:
-        header = next(reader.records, None)
-        if header is None:
+        chunks = reader.chunks()
+        lines, records = next(chunks, ((), []))
+        if not records:
             raise _FileError(RowError(1, "", "", "the file is empty: the first line must name the columns"))
-        importer.read_header(reader.records.line_num, header)
-        importer.read_rows(reader, writer)
+        importer.read_header(lines[0], records[0])
+        importer.read_rows(itertools.chain([(lines[1:], records[1:])], chunks), writer)
     except (UnicodeDecodeError, csv.Error) as error:
         problem = reader.problem(error)
         importer.result.add_error(problem.line, problem.column, problem.value, problem.reason)

@@ -787,3 +787,116 @@ def test_bulk_load_is_chosen_for_a_large_file_into_a_smaller_table(monkeypatch):
     writer = importers._writer_for(run_record, now, bulk_load=None, expected_bytes=large)
     assert writer.strategy == "bulk load"
     writer.finish()
+
+
+# --- the plain-text reader and the short cut of the hot loop --------------------------------------
+
+
+def test_rows_after_the_reader_switches_to_csv_keep_their_line_numbers(monkeypatch):
+    # Plain chunks are split directly; from the first chunk with a quote on, csv.reader reads.
+    monkeypatch.setattr(importers._CsvReader, "CHUNK", 64)
+    rows = [f"P-{n},DE,2020-03-10,legal_process,1" for n in range(10)]
+    rows[6] = 'P-6,DE,2020-03-10,legal_process,"1,024"'
+    rows[8] = "P-8,DE,2020-13-10,legal_process,1"
+    result = run(csv_bytes(HEADER, *rows, "P-2,DE,2020-03-10,legal_process,1"))
+    assert [str(e) for e in result.errors] == [
+        "line 10, column received_on, value '2020-13-10': this date does not exist",
+        "line 12, column reference, value 'P-2': duplicate reference: already on line 4 of this file",
+    ]
+
+
+@pytest.mark.parametrize("end", ["\n", "\r\n"])
+def test_plain_files_with_lf_or_crlf_read_like_csv(monkeypatch, end):
+    monkeypatch.setattr(importers._CsvReader, "CHUNK", 50)
+    rows = [f"C-{n},de,2020-03-10,legal_process,2" for n in range(20)]
+    result = run(csv_bytes(HEADER, *rows, "", "C-20,DE,2020-03-10,emergency,0", end=end))
+    assert [str(e) for e in result.errors] == [
+        "line 23, column accounts_specified, value '0': a request names at least 1 account"
+    ]
+    assert result.blank_lines == 1 and result.rows == 21
+
+
+def test_a_lone_cr_ends_a_line_too():
+    data = (HEADER + "\rR-1,DE,2020-03-10,legal_process,1\rR-2,FR,2020-03-11,emergency,1\r").encode()
+    result = run(data)
+    assert result.ok, result.error_lines()
+    assert set(DataRequest.objects.values_list("reference", flat=True)) == {"R-1", "R-2"}
+
+
+def test_rows_taking_the_short_cut_are_stored_like_fully_checked_ones():
+    pause = PauseDecisionFactory(country="HK", effective_from=datetime.date(2020, 7, 6))
+    rows = []
+    for n in range(40):
+        rows.append(
+            f'S-{n},{"hk" if n % 2 else "HK"},2021-01-0{1 + n % 5},legal_process,"1,024",Police {n % 2},'
+            f"police,subpoena,Mail,{'completed' if n % 4 == 0 else 'received'},"
+            f"{'no_data' if n % 4 == 0 else ''},{'2021-02-01' if n % 4 == 0 else ''}"
+        )
+    result = run(csv_bytes(FULL_HEADER, *rows))
+    assert result.ok, result.error_lines()
+    assert (result.created, result.held) == (40, 30)
+    for n in (1, 2, 4, 39):
+        request = DataRequest.objects.get(reference=f"S-{n}")
+        assert (
+            request.country.code,
+            request.accounts_specified,
+            request.authority.name,
+            request.product,
+        ) == (
+            "HK",
+            1024,
+            f"Police {n % 2}",
+            "Mail",
+        )
+        if n % 4 == 0:
+            assert (request.status, request.outcome, request.decided_on, request.held_by) == (
+                S.COMPLETED,
+                "no_data",
+                datetime.date(2021, 2, 1),
+                None,
+            )
+        else:
+            assert (request.status, request.held_by, request.decided_on) == (S.ON_HOLD, pause, None)
+    assert Authority.objects.filter(name__startswith="Police").count() == 2
+
+
+def test_a_row_like_many_before_it_but_wrong_is_still_reported():
+    good = [
+        f"W-{n},DE,2020-03-10,legal_process,1,BKA,police,subpoena,,completed,all_data,2020-04-01"
+        for n in range(5)
+    ]
+    result = run(
+        csv_bytes(
+            FULL_HEADER,
+            *good,
+            "W-5,DE,2020-03-10,legal_process,1,BKA,court,subpoena,,completed,all_data,2020-04-01",
+            "W-6,DE,2020-03-10,legal_process,1,BKA,police,subpoena,,completed,all_data,2020-03-01",
+            "W-1,DE,2020-03-10,legal_process,1,BKA,police,subpoena,,completed,all_data,2020-04-01",
+        )
+    )
+    assert [str(e) for e in result.errors] == [
+        "line 7, column authority_kind, value 'court': BKA (DE) is recorded as 'police', not 'court'",
+        "line 8, column decided_on, value '2020-03-01': a decision before receipt (received on 2020-03-10)",
+        "line 9, column reference, value 'W-1': duplicate reference: already on line 3 of this file",
+    ]
+    assert DataRequest.objects.count() == 0
+
+
+@postgresql_only
+def test_bulk_load_puts_back_the_column_defaults_it_borrows(existing):
+    def defaults():
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT a.attname, pg_get_expr(d.adbin, d.adrelid) FROM pg_attribute a "
+                "LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum "
+                "WHERE a.attrelid = %s::regclass AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attname",
+                [DataRequest._meta.db_table],
+            )
+            return cursor.fetchall()
+
+    before = defaults()
+    result = run(many_rows(20), bulk_load=True, batch_size=7)
+    assert result.ok, result.error_lines()
+    request = DataRequest.objects.get(reference="M-3")
+    assert (request.version, request.import_run, request.created_at) == (1, result.run, request.updated_at)
+    assert defaults() == before

@@ -12,7 +12,7 @@ Prints both times, their ratio (target: importer <= 4x COPY) and the importer's 
 (target: under 1 GB; the file is streamed, not held). Then, for scale, the floor any importer
 pays to put these rows into DataRequest's table, measured with the rows the importer produced:
 
-3. COPY of those rows into the table as it stands (12 indexes, 4 deferred foreign keys);
+3. COPY of those rows into the table as it stands (its indexes and deferred foreign keys live);
 4. the same through the importer's bulk-load strategy alone (drop indexes and keys, COPY,
    rebuild), i.e. the importer minus reading and checking the CSV.
 

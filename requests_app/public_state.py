@@ -46,8 +46,9 @@ def install(connection) -> None:
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute(
+                # The search path of migrate time, whoever's write fires it later.
                 f"CREATE OR REPLACE FUNCTION {FUNCTION}() RETURNS trigger LANGUAGE plpgsql "
-                f"AS $$ BEGIN {POSTGRES_BUMP}; RETURN NULL; END $$"
+                f"SET search_path FROM CURRENT AS $$ BEGIN {POSTGRES_BUMP}; RETURN NULL; END $$"
             )
         for table in ALL_ROWS + PUBLISHED_ROWS:
             for event in EVENTS:

@@ -121,7 +121,7 @@ def canonical_path(request) -> str | None:
     return f"{request.path}?{query}" if query else request.path
 
 
-def page_key(request, path: str) -> str:
+def page_key(path: str) -> str:
     token = f"{FORMAT}|{current_token()}|{timezone.localdate()}|{path}"
     return "public-page:" + hashlib.sha256(token.encode()).hexdigest()
 
@@ -167,7 +167,7 @@ class PublicPageCacheMiddleware:
         if path is None:
             return self.get_response(request)
         try:
-            key = page_key(request, path)
+            key = page_key(path)
             stored = cache.get(key)
         except CACHE_UNUSABLE:
             # Whether a stored page is current cannot be told (the database is down or not yet

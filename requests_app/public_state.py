@@ -79,7 +79,7 @@ def install(connection) -> None:
                     f"CREATE TRIGGER {name} AFTER TRUNCATE ON {table} FOR EACH STATEMENT "
                     f"EXECUTE FUNCTION {FUNCTION}()"
                 )
-        cursor.execute(SQLITE_BUMP if connection.vendor == "sqlite" else POSTGRES_BUMP)
+    bump(connection)  # and the row exists from here on
 
 
 def install_after_migrate(sender, using, apps=None, **kwargs) -> None:

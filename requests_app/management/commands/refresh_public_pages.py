@@ -11,6 +11,5 @@ class Command(BaseCommand):
     )
 
     def handle(self, *args, **options):
-        public_state.install(connection)  # puts back triggers a restore may have left out
-        public_state.bump(connection)
+        public_state.install(connection)  # puts back triggers a restore left out, and bumps
         self.stdout.write("Public pages will be rendered afresh on their next request.")

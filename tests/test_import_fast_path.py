@@ -1,0 +1,233 @@
+"""The importer's column-at-a-time path (``_Importer._fast_rows``) and the bulk loader's COPY.
+
+Most rows of a large file are checked a chunk and a column at a time, not row by row; on
+PostgreSQL the bulk loader takes them as COPY text. Both must store exactly what the row loop
+stores, report the same errors, and leave the table's sequence, keys and defaults as they were.
+"""
+
+import datetime
+from types import SimpleNamespace
+
+import pytest
+from django.db import IntegrityError, connection, transaction
+
+from requests_app import importers, services
+from requests_app.models import Authority, DataRequest
+from tests.factories import DataRequestFactory, PauseDecisionFactory, UserFactory
+from tests.test_importers import FULL_HEADER, csv_bytes, every_field, requests_schema, run
+
+pytestmark = pytest.mark.django_db
+
+postgresql_only = pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's strategy")
+EXTRA_HEADER = FULL_HEADER + ",acknowledged_on,internal_notes,assignee"
+
+
+def varied_rows(count: int, *, extra: bool) -> list[str]:
+    """Rows mixing every kind of value, with new spellings and authorities all along the file."""
+    statuses = [("completed", "all_data", 30), ("completed", "rejected", 5), ("received", "", 0)]
+    statuses += [("in_review", "", 0), ("withdrawn", "", 0), ("on_hold", "", 0)]
+    rows = []
+    for n in range(count):
+        country = ["DE", "de", "HK", "FR", "hk"][n % 5]
+        code = country.upper()
+        request_type = ["legal_process", "emergency", "preservation", "Legal_Process"][n % 7 % 4]
+        process = "subpoena" if request_type.lower() == "legal_process" and n % 3 else ""
+        status, outcome, days = statuses[n % 6]
+        if status == "on_hold" and not (code == "HK" and request_type.lower() == "legal_process"):
+            status = "received"  # only the HK pause holds; on_hold elsewhere is refused
+        received = datetime.date(2020, 1, 1) + datetime.timedelta(days=n % 97)
+        decided = (received + datetime.timedelta(days=days)).isoformat() if status == "completed" else ""
+        # A new authority every 200 rows, first met in the middle of a chunk.
+        authority = f"{code} office {n // 200}" if n % 9 else ""
+        kind = "police" if authority else ""
+        product = ["", "Mail", "Photos", " Cloud "][n % 4]
+        row = (
+            f"F-{n:05d},{country},{received},{request_type},{1 + n % 3},{authority},{kind},"
+            f"{process},{product},{status},{outcome},{decided}"
+        )
+        if extra:
+            row += "," + (f"{received},note {n},ana" if n % 50 == 7 else ",,")
+        rows.append(row)
+    return rows
+
+
+@pytest.fixture(autouse=True)
+def hk_pause():
+    """The pause that holds (and lets the file say on_hold for) HK legal-process requests."""
+    return PauseDecisionFactory(country="HK", effective_from=datetime.date(2019, 7, 6))
+
+
+@pytest.fixture
+def chunks_of(monkeypatch):
+    """Small reader chunks: a test file spans many of them, as a large file does."""
+    monkeypatch.setattr(importers._CsvReader, "CHUNK", 2_000)
+
+
+class FastPathSpy:
+    def __init__(self, monkeypatch, *, enabled: bool = True):
+        self.rows = 0
+        original = importers._Importer._fast_rows
+
+        def spy(importer, lines, plain, text_tail):
+            if not enabled:
+                return None
+            checked = original(importer, lines, plain, text_tail)
+            if checked is not None:
+                self.rows += len(plain) - len(checked[1])
+            return checked
+
+        monkeypatch.setattr(importers._Importer, "_fast_rows", spy)
+
+
+def import_both_ways(monkeypatch, data: bytes, **options) -> tuple:
+    """(result, stored fields, rows taken a column at a time), with the fast path and without."""
+    outcomes = []
+    for enabled in (True, False):
+        DataRequest.objects.filter(reference__startswith="F-").delete()
+        Authority.objects.filter(name__contains=" office ").delete()
+        spy = FastPathSpy(monkeypatch, enabled=enabled)
+        result = run(data, **options)
+        assert result.ok, result.error_lines()
+        outcomes.append((result, every_field(), spy.rows))
+    return outcomes
+
+
+STRATEGIES = {
+    "row writer": {},
+    "bulk load into an empty table": {"bulk_load": True},  # COPY text, straight from the columns
+    "bulk load next to existing requests": {"bulk_load": True, "existing": True},
+}
+
+
+@pytest.mark.parametrize("strategy", STRATEGIES)
+@pytest.mark.parametrize("header", [FULL_HEADER, EXTRA_HEADER])
+def test_rows_checked_a_column_at_a_time_are_stored_as_the_row_loop_stores_them(
+    monkeypatch, chunks_of, strategy, header
+):
+    options = dict(STRATEGIES[strategy])
+    if options.get("bulk_load") and connection.vendor != "postgresql":
+        pytest.skip("the bulk-load strategy is PostgreSQL's")
+    if options.pop("existing", False):
+        DataRequestFactory(reference="OLD-1")
+    UserFactory(username="ana")
+    data = csv_bytes(header, *varied_rows(3000, extra=header == EXTRA_HEADER))
+
+    (fast, fast_fields, fast_rows), (slow, slow_fields, slow_rows) = import_both_ways(
+        monkeypatch, data, batch_size=7, **options
+    )
+    assert fast_rows > 1500 and slow_rows == 0  # most rows took the fast path, none the other time
+    assert fast_fields == slow_fields
+    assert len(fast_fields) == 3000 + DataRequest.objects.exclude(reference__startswith="F-").count()
+    counts = ("rows", "created", "held", "strategy")
+    assert [getattr(fast, name) for name in counts] == [getattr(slow, name) for name in counts]
+    assert fast.held > 0
+    if header == EXTRA_HEADER:
+        noted = DataRequest.objects.get(reference="F-00007")
+        assert (noted.internal_notes, noted.assignee.username) == ("note 7", "ana")
+        plain = DataRequest.objects.get(reference="F-00008")
+        assert (plain.internal_notes, plain.assignee, plain.acknowledged_on) == ("", None, None)
+        assert plain.disclosure == ""
+
+
+@pytest.mark.parametrize("bulk_load", [None, True])
+def test_errors_in_later_chunks_are_reported_by_line_as_before(monkeypatch, chunks_of, bulk_load):
+    if bulk_load and connection.vendor != "postgresql":
+        pytest.skip("the bulk-load strategy is PostgreSQL's")
+    spy = FastPathSpy(monkeypatch)
+    rows = varied_rows(3000, extra=False)
+    fields = rows[2250].split(",")
+    bad_date = fields[2] = fields[2].replace("-", "/")
+    rows[2250] = ",".join(fields)
+    rows[2500] = rows[10]  # a duplicate of line 12
+    fields = rows[2750].split(",")
+    fields[4] = "0"
+    rows[2750] = ",".join(fields)
+    result = run(csv_bytes(FULL_HEADER, *rows), bulk_load=bulk_load, batch_size=7)
+    assert spy.rows > 1500
+    assert [str(error) for error in result.errors] == [
+        f"line 2252, column received_on, value '{bad_date}': not a date in ISO format "
+        "YYYY-MM-DD (e.g. 2020-07-06)",
+        "line 2502, column reference, value 'F-00010': duplicate reference: already on line 12 of this file",
+        "line 2752, column accounts_specified, value '0': a request names at least 1 account",
+    ]
+    assert not DataRequest.objects.filter(reference__startswith="F-").exists()
+
+
+@postgresql_only
+def test_references_copy_would_misread_are_escaped(monkeypatch, chunks_of):
+    spy = FastPathSpy(monkeypatch)
+    rows = varied_rows(3000, extra=False)
+    rows[2200] = "F-back\\slash" + rows[2200][7:]
+    rows[2210] = "F-tab\there" + rows[2210][7:]
+    result = run(csv_bytes(FULL_HEADER, *rows), bulk_load=True, batch_size=7)
+    assert result.ok, result.error_lines()
+    assert spy.rows > 1500
+    assert DataRequest.objects.filter(reference__in=["F-back\\slash", "F-tab\there"]).count() == 2
+
+
+@postgresql_only
+@pytest.mark.parametrize("fails", [False, True])
+def test_bulk_load_leaves_the_id_sequence_and_keys_as_they_were(fails):
+    def sequence_cache():
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT seqcache FROM pg_sequence "
+                "WHERE seqrelid = pg_get_serial_sequence(%s, 'id')::regclass",
+                [DataRequest._meta.db_table],
+            )
+            return cursor.fetchone()[0]
+
+    schema, cache = requests_schema(), sequence_cache()
+    rows = varied_rows(50, extra=False)
+    if fails:
+        rows.append("F-bad,ZZ,2020-01-01,emergency,1")
+    result = run(csv_bytes(FULL_HEADER, *rows), bulk_load=True)
+    assert result.ok is not fails
+    assert (requests_schema(), sequence_cache()) == (schema, cache)
+    if not fails:
+        # The primary key is back, and ids handed out later come after the imported ones.
+        top = DataRequest.objects.order_by("-id").values_list("id", flat=True).first()
+        assert DataRequestFactory().id > top
+
+
+@postgresql_only
+def test_a_foreign_key_checked_through_a_partial_index_still_refuses_a_dangling_id():
+    record = services.import_run_start(actor=None, source="command", file_name="x", update_existing=False)
+    writer = importers._writer_for(record, record.started_at, bulk_load=True, expected_bytes=None)
+    assert writer.strategy == "bulk load" and "held_by_id" in writer.sparse
+    writer.columns_present(list(importers.DESIGN_COLUMNS))
+    row = dict.fromkeys(importers.ROW_FIELDS, "")
+    row.update(
+        reference="DANGLING-1",
+        country="HK",
+        request_type="legal_process",
+        accounts_specified="1",
+        received_on="2021-01-01",
+        status="on_hold",
+        held_by_id="987654321",  # no such pause decision
+    )
+    for position in importers._NULLABLE:
+        row[importers.ROW_FIELDS[position]] = importers.N
+    row["held_by_id"] = "987654321"
+    with pytest.raises(IntegrityError, match="held_by"), transaction.atomic():
+        writer.write([tuple(row[name] for name in importers.ROW_FIELDS)])
+        writer.finish()
+
+
+def test_index_builds_use_one_process_per_core_only_next_to_a_local_database(monkeypatch):
+    monkeypatch.setattr(importers.os, "sched_getaffinity", lambda pid: {0, 1, 2, 3}, raising=False)
+    for host, workers in [("127.0.0.1", 3), ("", 3), ("/var/run/postgresql", 3), ("db.internal", None)]:
+        monkeypatch.setattr(importers, "connection", SimpleNamespace(settings_dict={"HOST": host}))
+        assert importers._index_build_workers() == workers
+
+
+def test_a_csv_file_with_quotes_still_takes_the_row_loop_after_them(monkeypatch, chunks_of):
+    spy = FastPathSpy(monkeypatch)
+    rows = varied_rows(3000, extra=False)
+    fields = rows[2000].split(",")
+    fields[4] = f'"{fields[4]}"'
+    rows[2000] = ",".join(fields)
+    result = run(csv_bytes(FULL_HEADER, *rows), batch_size=7)
+    assert result.ok, result.error_lines()
+    assert 1000 < spy.rows < 2000  # plain chunks before the quote; csv.reader from it on
+    assert DataRequest.objects.filter(reference__startswith="F-").count() == 3000

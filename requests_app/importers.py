@@ -1867,12 +1867,14 @@ def import_requests(
             hashing = _HashingReader(source)
             try:
                 _read(importer, writer, _CsvReader(source, hashing))
+                if not result.ok:
+                    raise _Rollback
             except BaseException:
                 if isinstance(writer, _BulkLoadWriter):
-                    writer.abort()  # before the rollback: no other command while a COPY is open
+                    # Before the rollback: while a COPY is open, psycopg holds the connection's
+                    # lock, and any other command (the rollback too) would wait on it for ever.
+                    writer.abort()
                 raise
-            if not result.ok:
-                raise _Rollback
             writer.finish()
             if importer.deferred_updates:
                 importer.apply_updates(importer.deferred_updates)

@@ -231,3 +231,39 @@ def test_a_csv_file_with_quotes_still_takes_the_row_loop_after_them(monkeypatch,
     assert result.ok, result.error_lines()
     assert 1000 < spy.rows < 2000  # plain chunks before the quote; csv.reader from it on
     assert DataRequest.objects.filter(reference__startswith="F-").count() == 3000
+
+
+@postgresql_only
+@pytest.mark.parametrize("fast", [True, False])
+def test_an_error_after_rows_were_copied_rolls_back_without_waiting_on_the_open_copy(monkeypatch, fast):
+    """A row error after the bulk loader has copied rows: the COPY (holding the connection's lock)
+    must be ended before the rollback, or the rollback waits on that lock for ever with the
+    requests table locked."""
+    if not fast:
+        FastPathSpy(monkeypatch, enabled=False)
+    writers = []
+    start = importers._BulkLoadWriter.start
+    monkeypatch.setattr(
+        importers._BulkLoadWriter, "start", lambda writer, size: (writers.append(writer), start(writer, size))
+    )
+    open_copies = []
+    wrapper = transaction.get_connection()
+    rollback = wrapper.savepoint_rollback
+
+    def savepoint_rollback(sid):
+        open_copies.append(any(writer.copy is not None for writer in writers))
+        for writer in writers:
+            writer.abort()  # so that this test fails rather than hangs
+        rollback(sid)
+
+    monkeypatch.setattr(wrapper, "savepoint_rollback", savepoint_rollback)
+    rows = varied_rows(40, extra=False)
+    rows = [row for row in rows if " office " not in row]  # no new authority, whose creation ends the COPY
+    rows.append("F-bad,ZZ,2020-01-01,emergency,1,,,,,,,")
+    result = run(csv_bytes(FULL_HEADER, *rows), bulk_load=True, batch_size=5)
+    assert [str(error) for error in result.errors] == [
+        f"line {len(rows) + 1}, column country, value 'ZZ': unknown country; use its ISO 3166-1 alpha-2 "
+        "code, e.g. HK"
+    ]
+    assert open_copies == [False]
+    assert not DataRequest.objects.filter(reference__startswith="F-").exists()

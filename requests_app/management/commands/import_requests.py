@@ -54,6 +54,9 @@ class Command(BaseCommand):
         parser.add_argument(
             "--batch-size", type=int, default=importers.BATCH_SIZE, help="Rows written per batch."
         )
+        # Without requires_system_checks Django no longer adds --skip-checks; scripts written
+        # when it was needed still pass it.
+        parser.add_argument("--skip-checks", action="store_true", help=argparse.SUPPRESS)
 
     def handle(
         self,

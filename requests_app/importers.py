@@ -756,19 +756,28 @@ class _BulkLoadWriter(_CopyWriter):
     def abort(self) -> None:
         """Cancel an open COPY so that the transaction can be rolled back."""
         if self.copy is not None:
-            copying = self.copying
+            copying, cursor = self.copying, self.cursor
             self.cursor = self.copying = self.copy = None
             try:
                 copying.__exit__(_Rollback, _Rollback("import abandoned"), None)
             except Exception:  # noqa: BLE001 - abandoned with the transaction anyway
                 pass
+            cursor.close()
 
     def finish(self):
         self.pause()
         self._defaults(dict(self.defaults))
+        # Settings for the rebuild only: put back afterwards, for the rest of an enclosing
+        # transaction (an admin request is one).
+        settings = {"maintenance_work_mem": self.MAINTENANCE_WORK_MEM}
+        workers = _index_build_workers()
+        if workers is not None:
+            settings["max_parallel_maintenance_workers"] = workers
+        settings["enable_seqscan"] = "on"
         with connection.cursor() as cursor:
+            cursor.execute("SELECT name, setting FROM pg_settings WHERE name = ANY(%s)", [list(settings)])
+            before = dict(cursor.fetchall())
             cursor.execute("SELECT set_config('maintenance_work_mem', %s, true)", [self.MAINTENANCE_WORK_MEM])
-            workers = _index_build_workers()
             if workers is not None:
                 cursor.execute(
                     "SELECT set_config('max_parallel_maintenance_workers', "
@@ -780,12 +789,13 @@ class _BulkLoadWriter(_CopyWriter):
             for name, definition, column in self.constraints:
                 # Checking a foreign key is one query; on a sparse column, the planner (without
                 # statistics of the new rows) must be told that the partial index is the way.
-                sparse = column in self.sparse
-                if sparse:
-                    cursor.execute("SET LOCAL enable_seqscan = off")
+                cursor.execute(
+                    "SELECT set_config('enable_seqscan', %s, true)",
+                    ["off" if column in self.sparse else before["enable_seqscan"]],
+                )
                 cursor.execute(f'ALTER TABLE {self.table} ADD CONSTRAINT "{name}" {definition}')
-                if sparse:
-                    cursor.execute("SET LOCAL enable_seqscan TO DEFAULT")
+            for name, setting in before.items():
+                cursor.execute("SELECT set_config(%s, %s, true)", [name, setting])
             cursor.execute(f"ALTER SEQUENCE {self.sequence} CACHE {self.sequence_cache}")
 
 

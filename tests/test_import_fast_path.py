@@ -167,7 +167,7 @@ def test_references_copy_would_misread_are_escaped(monkeypatch, chunks_of):
 
 @postgresql_only
 @pytest.mark.parametrize("fails", [False, True])
-def test_bulk_load_leaves_the_id_sequence_and_keys_as_they_were(fails):
+def test_bulk_load_leaves_the_id_sequence_keys_and_settings_as_they_were(fails):
     def sequence_cache():
         with connection.cursor() as cursor:
             cursor.execute(
@@ -177,13 +177,23 @@ def test_bulk_load_leaves_the_id_sequence_and_keys_as_they_were(fails):
             )
             return cursor.fetchone()[0]
 
-    schema, cache = requests_schema(), sequence_cache()
+    def settings():
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT name, setting FROM pg_settings WHERE name IN "
+                "('maintenance_work_mem', 'max_parallel_maintenance_workers', 'enable_seqscan')"
+            )
+            return sorted(cursor.fetchall())
+
+    schema, cache, session = requests_schema(), sequence_cache(), settings()
     rows = varied_rows(50, extra=False)
     if fails:
         rows.append("F-bad,ZZ,2020-01-01,emergency,1")
     result = run(csv_bytes(FULL_HEADER, *rows), bulk_load=True)
     assert result.ok is not fails
-    assert (requests_schema(), sequence_cache()) == (schema, cache)
+    # (The test runs in a transaction, as an admin request does: the rebuild's settings are put
+    # back for the rest of it.)
+    assert (requests_schema(), sequence_cache(), settings()) == (schema, cache, session)
     if not fails:
         # The primary key is back, and ids handed out later come after the imported ones.
         top = DataRequest.objects.order_by("-id").values_list("id", flat=True).first()

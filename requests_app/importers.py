@@ -349,6 +349,9 @@ class _CsvReader:
     """
 
     CHUNK = 1 << 16  # characters read at a time
+    # Records per chunk once csv.reader reads: about as many as a plain chunk's lines, so that
+    # _Importer._fast_rows learns new spellings as soon.
+    CSV_RECORDS = 500
     _LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)")  # a line and its end, as TextIOWrapper splits them
 
     def __init__(self, source: BinaryIO, hashing: _HashingReader):
@@ -404,7 +407,7 @@ class _CsvReader:
                 lines.append(base + last + 1)
                 chunk.append(record)
                 last = records.line_num
-                if len(chunk) == 1000:
+                if len(chunk) == self.CSV_RECORDS:
                     break
             if not chunk:
                 return
@@ -773,7 +776,9 @@ class _BulkLoadWriter(_CopyWriter):
         workers = _index_build_workers()
         if workers is not None:
             settings["max_parallel_maintenance_workers"] = workers
-        settings["enable_seqscan"] = "on"
+        plans = ("seqscan", "indexscan", "indexonlyscan", "bitmapscan", "nestloop", "mergejoin")
+        plans = {f"enable_{plan}": "on" for plan in plans}
+        settings.update(plans)
         with connection.cursor() as cursor:
             cursor.execute("SELECT name, setting FROM pg_settings WHERE name = ANY(%s)", [list(settings)])
             before = dict(cursor.fetchall())
@@ -787,12 +792,18 @@ class _BulkLoadWriter(_CopyWriter):
             for _, definition in self.indexes:
                 cursor.execute(definition)
             for name, definition, column in self.constraints:
-                # Checking a foreign key is one query; on a sparse column, the planner (without
-                # statistics of the new rows) must be told that the partial index is the way.
-                cursor.execute(
-                    "SELECT set_config('enable_seqscan', %s, true)",
-                    ["off" if column in self.sparse else before["enable_seqscan"]],
-                )
+                # Checking a foreign key is one query, planned with statistics of the table before
+                # the load (none, or of other rows: after the table was emptied, a walk of a new
+                # index took 1 s, a nested loop 6 s). So its plan is set: on a sparse column, the
+                # partial index; otherwise one scan of the table against a hash of the keys.
+                if column in self.sparse:
+                    pinned = {"enable_seqscan": "off"}
+                else:
+                    pinned = {setting: "off" for setting in plans if setting != "enable_seqscan"}
+                for setting in plans:
+                    cursor.execute(
+                        "SELECT set_config(%s, %s, true)", [setting, pinned.get(setting, before[setting])]
+                    )
                 cursor.execute(f'ALTER TABLE {self.table} ADD CONSTRAINT "{name}" {definition}')
             for name, setting in before.items():
                 cursor.execute("SELECT set_config(%s, %s, true)", [name, setting])
@@ -1074,28 +1085,30 @@ class _Importer:
         None) for the row loop, or rows checked by ``_fast_rows``: ((), (), rows), or with a
         ``text_tail``, (None, None, (text, rows, held rows)) of lines for writer.write_text()."""
         for lines, records, plain in chunks:
-            if plain is None:
-                yield lines, records, None
-                continue
-            checked = self._fast_rows(lines, plain, text_tail)
+            checked = self._fast_rows(lines, records, plain, text_tail)
             if checked is None:
-                yield lines, records_of(plain), None
+                yield lines, records_of(plain) if records is None else records, None
                 continue
             render, misses = checked
             start = 0
-            for miss in [*misses, len(plain)]:
+            for miss in [*misses, len(lines)]:
                 if start < miss:
                     yield render(slice(start, miss))
-                if miss < len(plain):
-                    yield lines[miss : miss + 1], records_of(plain[miss : miss + 1]), None
+                if miss < len(lines):
+                    part = slice(miss, miss + 1)
+                    yield lines[part], records_of(plain[part]) if records is None else records[part], None
                 start = miss + 1
 
     def _fast_rows(
-        self, lines: Sequence[int], plain: list[str], text_tail: str | None
+        self,
+        lines: Sequence[int],
+        records: list[list[str]] | None,
+        plain: list[str] | None,
+        text_tail: str | None,
     ) -> tuple[Callable[[slice], tuple], list[int]] | None:
-        """A plain chunk checked a column at a time: what gives the pieces of its good rows (see
-        _pieces), and the positions of the lines left to the row loop; None leaves it all to the
-        row loop.
+        """A chunk (its plain lines, or the records csv.reader read) checked a column at a time:
+        what gives the pieces of its good rows (see _pieces), and the positions of the records
+        left to the row loop; None leaves it all to the row loop.
 
         The short cut of ``read_rows``, with the same conditions, applied with set and map
         operations over each column instead of a Python loop over rows (several times faster).
@@ -1104,14 +1117,19 @@ class _Importer:
         a reference not new or not as stored) leaves the whole chunk to it. Only the references
         of the rows returned are marked as seen.
         """
-        count = len(plain)
+        count = len(plain if records is None else records)
         width = self.width
         if self.preview_left or not count:
             return None
-        # Each line has exactly `width` fields (a blank, short or long line takes the row loop).
-        if set(map(str.count, plain, itertools.repeat(",", count))) != {width - 1}:
+        # Each record has exactly `width` fields (a blank, short or long one takes the row loop).
+        if records is not None:
+            if set(map(len, records)) != {width}:
+                return None
+            fields = list(itertools.chain.from_iterable(records))
+        elif set(map(str.count, plain, itertools.repeat(",", count))) != {width - 1}:
             return None
-        fields = ",".join(plain).split(",")
+        else:
+            fields = ",".join(plain).split(",")
         blank = [""] * count
 
         def column(position: int | None) -> list[str]:
@@ -1132,16 +1150,19 @@ class _Importer:
             decided,
         ) = map(column, self.design_positions)
         # References: new, unique, and as the row loop would store them (not empty, not too long,
-        # no surrounding spaces, no "'" of a protected formula; plain text has no NUL).
+        # no surrounding spaces, no NUL, no "'" of a protected formula), and for COPY text with
+        # nothing to escape.
         unique = set(references)
+        joined = "".join(references)
         if (
             len(unique) != count
             or not self.seen.isdisjoint(unique)
             or not min(map(len, references))
             or max(map(len, references)) > _MAX_REFERENCE
-            or "'" in "".join(references)
+            or "'" in joined
+            or "\x00" in joined
             or references != list(map(str.strip, references))
-            or (text_tail is not None and _COPY_SPECIAL.search("".join(references)))
+            or (text_tail is not None and _COPY_SPECIAL.search(joined))
         ):
             return None
         # A decision is not before receipt: decided < received holds exactly where decided is "".
@@ -1197,7 +1218,9 @@ class _Importer:
             )
             misses = list(itertools.compress(itertools.count(), map(not_, good)))
             if len(misses) > count // 4:
-                return None  # mostly new: learning row by row costs less than cutting up the chunk
+                # Still learning: the row loop takes the chunk in whole batches, so that new
+                # authorities are created (pausing the COPY) a batch at a time, not a few rows.
+                return None
         else:
             misses = []
         if misses:

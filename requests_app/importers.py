@@ -1111,11 +1111,12 @@ class _Importer:
         left to the row loop; None leaves it all to the row loop.
 
         The short cut of ``read_rows``, with the same conditions, applied with set and map
-        operations over each column instead of a Python loop over rows (several times faster).
-        A line with a value not met before is left to the row loop, which checks it in full and
-        learns its spellings; any doubt about the chunk (a line with too few or too many fields,
-        a reference not new or not as stored) leaves the whole chunk to it. Only the references
-        of the rows returned are marked as seen.
+        operations over each column instead of a Python loop over rows (about twice as fast).
+        A record with a value not met before is left to the row loop, which checks it in full
+        and learns its spellings. Any doubt about the chunk (a record with too few or too many
+        fields, a reference not new or not as stored) leaves the whole chunk to it, and so does
+        a chunk with more than a quarter of such records (the file is still being learnt). Only
+        the references of the rows returned are marked as seen.
         """
         count = len(plain if records is None else records)
         width = self.width

@@ -929,14 +929,9 @@ class _Importer:
         self.fields = itemgetter(*[names.index(name) if name in names else -1 for name in COLUMNS])
         self.unnamed = [position for position, name in enumerate(names) if not name]
         self.result.columns = self.present  # the order of the preview's values
-        # read_rows's short cut reads DESIGN_COLUMNS and takes only rows whose other columns
-        # (the extra ones and any unnamed) are all empty.
-        self.design_fields = itemgetter(
-            *[names.index(name) if name in names else -1 for name in DESIGN_COLUMNS]
-        )
+        # What _fast_rows reads: where each DESIGN column is in a line (None: absent), and the
+        # other columns (the extra ones and any unnamed), which its rows must leave empty.
         others = [names.index(name) for name in EXTRA_COLUMNS if name in names] + self.unnamed
-        self.other_fields = itemgetter(*others, others[0]) if others else None
-        # The same, for _fast_rows: where each DESIGN column is in a line (None: absent).
         self.design_positions = [names.index(name) if name in names else None for name in DESIGN_COLUMNS]
         self.other_positions = others
 
@@ -945,140 +940,52 @@ class _Importer:
     def read_rows(self, chunks: Iterator[Chunk], writer: _Writer) -> None:
         """The hot loop: check each record, batch the good rows, write each batch.
 
-        A million rows run through it, so the common row takes a short cut: when each of its raw
-        values is one that an earlier row, checked in full by ``_check_record``, got through
-        unchanged (the same country, type, status... spelled the same way, a date or count
-        already seen, a known authority), the outcome of those checks is known and only the
-        reference is new. Any other row, and any row with a problem, is checked in full, so every
-        error and its message come from one place. Plain chunks take the short cut a column at
-        a time (``_fast_rows``), which leaves only the rows it cannot vouch for to this loop.
+        A million rows run through it, so the common row takes a short cut (``_fast_rows``,
+        a chunk and a column at a time): when each of its raw values is one that an earlier row,
+        checked in full by ``_check_record``, got through unchanged (the same country, type,
+        status... spelled the same way, a date or count already seen, a known authority), the
+        outcome of those checks is known and only the reference is new. Any other row, and any
+        row with a problem, is checked in full, so every error and its message come from one
+        place.
         """
         result = self.result
-        width, strip = self.width, str.strip
-        design, others = self.design_fields, self.other_fields
-        seen, good_dates, good_counts = self.seen, self.good_dates, self.good_counts
-        see, see_order, see_line = seen.add, self.seen_order.append, self.seen_lines.append
-        verdicts, known_authorities, known_products = (
-            self.verdicts,
-            self.known_authorities,
-            self.known_products,
-        )
         batch: list[tuple] = []  # (line, row, status in the file)
         rejected: list[tuple[int, str]] = []  # (line, reference) of rows with errors
-        batch_size = self.batch_size
-        checked = 0  # rows that took the short cut, not yet in result.rows
+
+        def flush() -> None:
+            nonlocal batch, rejected
+            self._flush(batch, rejected, writer)
+            batch, rejected = [], []
+
         text_tail = writer.text_tail() if writer.takes_text and not writer.may_exist() else None
         for lines, records, fast in self._pieces(chunks, text_tail):
             if lines is None:  # lines of text for write_text(), in the order of the file
-                text, count, held = fast
                 if batch or rejected:
-                    result.rows += checked
-                    checked = 0
-                    self._flush(batch, rejected, writer)
-                    batch, rejected = [], []
-                result.rows += count
-                if result.ok:
-                    if not self.dry_run:
-                        writer.write_text(text)
-                    result.created += count
-                    result.held += held
-                if self.progress is not None:
-                    self.progress(result.rows, time.monotonic() - self.started)
-                continue
-            if fast is not None:
+                    flush()
+                self._write_text(writer, *fast)
+            elif fast is not None:
                 result.rows += len(fast)
-                batch += fast
-                # (The batch may outgrow batch_size by a chunk: one flush takes it all.)
-                if len(batch) + len(rejected) >= batch_size:
-                    result.rows += checked
-                    checked = 0
-                    self._flush(batch, rejected, writer)
-                    batch, rejected = [], []
-                continue
-            for line, record in zip(lines, records, strict=True):
-                if len(record) == width and not self.preview_left:
-                    record.append("")  # what the absent columns read
-                    (
-                        reference,
-                        country,
-                        received,
-                        request_type,
-                        accounts,
-                        authority,
-                        authority_kind,
-                        legal_process,
-                        product,
-                        status,
-                        outcome,
-                        decided,
-                    ) = design(record)
-                    verdict = verdicts.get(
-                        (country, request_type, legal_process, status, outcome, not decided)
-                    )
-                    if (
-                        verdict is not None
-                        and received in good_dates
-                        and (not decided or (decided in good_dates and decided >= received))
-                        and (count := good_counts.get(accounts))
-                        and (authority_id := known_authorities.get((authority, authority_kind, verdict[0])))
-                        and (product := known_products.get(product)) is not None
-                        and (others is None or not any(others(record)))
-                        and reference not in seen
-                        and 0 < len(reference) <= _MAX_REFERENCE
-                        and reference[0] != "'"
-                        and "\x00" not in reference
-                        and reference == strip(reference)
-                    ):
-                        see(reference)
-                        see_order(reference)
-                        see_line(line)
-                        checked += 1
-                        code, request_type, legal_process, status, outcome, held_by_id, file_status = verdict[
-                            :7
-                        ]
-                        batch.append(
-                            (
-                                line,
-                                (
-                                    reference,
-                                    code,
-                                    authority_id,
-                                    request_type,
-                                    legal_process,
-                                    product,
-                                    count,
-                                    received,
-                                    N,
-                                    status,
-                                    outcome,
-                                    "",
-                                    "",
-                                    "",
-                                    "",
-                                    N,
-                                    decided or N,
-                                    N,
-                                    held_by_id,
-                                    "",
-                                ),
-                                file_status,
-                            )
-                        )
-                        if len(batch) + len(rejected) >= batch_size:
-                            result.rows += checked
-                            checked = 0
-                            self._flush(batch, rejected, writer)
-                            batch, rejected = [], []
-                        continue
-                    record.pop()
-                self._check_record(line, record, batch, rejected)
-                if len(batch) + len(rejected) >= batch_size:
-                    result.rows += checked
-                    checked = 0
-                    self._flush(batch, rejected, writer)
-                    batch, rejected = [], []
-        result.rows += checked
-        self._flush(batch, rejected, writer)
+                batch += fast  # (it may outgrow batch_size by a chunk: one flush takes it all)
+                if len(batch) + len(rejected) >= self.batch_size:
+                    flush()
+            else:
+                for line, record in zip(lines, records, strict=True):
+                    self._check_record(line, record, batch, rejected)
+                    if len(batch) + len(rejected) >= self.batch_size:
+                        flush()
+        flush()
+
+    def _write_text(self, writer: _Writer, text: str, count: int, held: int) -> None:
+        """Rows _fast_rows checked, as COPY text: written unless an error stopped the writing."""
+        result = self.result
+        result.rows += count
+        if result.ok:
+            if not self.dry_run:
+                writer.write_text(text)
+            result.created += count
+            result.held += held
+        if self.progress is not None:
+            self.progress(result.rows, time.monotonic() - self.started)
 
     def _pieces(self, chunks: Iterator[Chunk], text_tail: str | None) -> Iterator[tuple]:
         """The chunks, in the order of the file, as pieces for read_rows: (line numbers, records,
@@ -1110,8 +1017,8 @@ class _Importer:
         what gives the pieces of its good rows (see _pieces), and the positions of the records
         left to the row loop; None leaves it all to the row loop.
 
-        The short cut of ``read_rows``, with the same conditions, applied with set and map
-        operations over each column instead of a Python loop over rows (about twice as fast).
+        The short cut of ``read_rows``, applied with set and map operations over each column
+        instead of a Python loop over rows (about twice as fast).
         A record with a value not met before is left to the row loop, which checks it in full
         and learns its spellings. Any doubt about the chunk (a record with too few or too many
         fields, a reference not new or not as stored) leaves the whole chunk to it, and so does
@@ -1170,7 +1077,7 @@ class _Importer:
         undecided = list(map(not_, decided))
         if list(map(lt, decided, received)) != undecided:
             return None
-        # Values met before, as the row loop's short cut requires them.
+        # Values met before: a verdict, count, authority, product and dates a full check passed.
         good_date = self.good_dates.__contains__
         verdicts = list(
             map(
@@ -1289,7 +1196,7 @@ class _Importer:
     def _check_record(self, line: int, record: list[str], batch: list[tuple], rejected: list[tuple]) -> None:
         """Check one record in full: report each problem, or add the row to the batch.
 
-        A row that passes teaches ``read_rows`` its short cut: the verdict on its combination of
+        A row that passes teaches ``_fast_rows`` its short cut: the verdict on its combination of
         country, type, legal process, status and outcome, its authority and its product, keyed
         by the values as the file spells them."""
         result = self.result
@@ -1461,7 +1368,7 @@ class _Importer:
         return first_lines[reference]
 
     def _learn(self, raw: tuple, code: str, row: tuple, file_status: str) -> None:
-        """Remember what the full check of a good row concluded, for read_rows's short cut."""
+        """Remember what the full check of a good row concluded, for _fast_rows's short cut."""
         if len(self.verdicts) + len(self.known_authorities) + len(self.known_products) >= _SHORT_CUT_ENTRIES:
             return  # a file of endless spellings: the short cut stops learning, nothing else changes
         country, request_type, legal_process, status, outcome, decided = itemgetter(1, 3, 7, 9, 10, 11)(raw)

@@ -602,6 +602,11 @@ class _BulkLoadWriter(_CopyWriter):
     takes_text = True
     LOCK_TIMEOUT = "5s"
     MAINTENANCE_WORK_MEM = "256MB"  # per index build; the default 64MB makes them spill to disk
+    # The planner's choices that finish() sets for each foreign-key check.
+    PLANS = tuple(
+        f"enable_{plan}"
+        for plan in ("seqscan", "indexscan", "indexonlyscan", "bitmapscan", "nestloop", "mergejoin")
+    )
     ID_BLOCK = 1000
 
     def __init__(self, run, now):
@@ -772,17 +777,14 @@ class _BulkLoadWriter(_CopyWriter):
         self._defaults(dict(self.defaults))
         # Settings for the rebuild only: put back afterwards, for the rest of an enclosing
         # transaction (an admin request is one).
-        settings = {"maintenance_work_mem": self.MAINTENANCE_WORK_MEM}
-        workers = _index_build_workers()
-        if workers is not None:
-            settings["max_parallel_maintenance_workers"] = workers
-        plans = ("seqscan", "indexscan", "indexonlyscan", "bitmapscan", "nestloop", "mergejoin")
-        plans = {f"enable_{plan}": "on" for plan in plans}
-        settings.update(plans)
         with connection.cursor() as cursor:
-            cursor.execute("SELECT name, setting FROM pg_settings WHERE name = ANY(%s)", [list(settings)])
+            cursor.execute(
+                "SELECT name, setting FROM pg_settings WHERE name = ANY(%s)",
+                [["maintenance_work_mem", "max_parallel_maintenance_workers", *self.PLANS]],
+            )
             before = dict(cursor.fetchall())
             cursor.execute("SELECT set_config('maintenance_work_mem', %s, true)", [self.MAINTENANCE_WORK_MEM])
+            workers = _index_build_workers()
             if workers is not None:
                 cursor.execute(
                     "SELECT set_config('max_parallel_maintenance_workers', "
@@ -796,18 +798,19 @@ class _BulkLoadWriter(_CopyWriter):
                 # the load (none, or of other rows: after the table was emptied, a walk of a new
                 # index took 1 s, a nested loop 6 s). So its plan is set: on a sparse column, the
                 # partial index; otherwise one scan of the table against a hash of the keys.
-                if column in self.sparse:
-                    pinned = {"enable_seqscan": "off"}
-                else:
-                    pinned = {setting: "off" for setting in plans if setting != "enable_seqscan"}
-                for setting in plans:
-                    cursor.execute(
-                        "SELECT set_config(%s, %s, true)", [setting, pinned.get(setting, before[setting])]
-                    )
+                off = {"enable_seqscan"} if column in self.sparse else set(self.PLANS) - {"enable_seqscan"}
+                _set_locally(cursor, {plan: "off" if plan in off else before[plan] for plan in self.PLANS})
                 cursor.execute(f'ALTER TABLE {self.table} ADD CONSTRAINT "{name}" {definition}')
-            for name, setting in before.items():
-                cursor.execute("SELECT set_config(%s, %s, true)", [name, setting])
+            _set_locally(cursor, before)
             cursor.execute(f"ALTER SEQUENCE {self.sequence} CACHE {self.sequence_cache}")
+
+
+def _set_locally(cursor, settings: dict[str, str]) -> None:
+    """SET LOCAL each setting, in one round trip."""
+    cursor.execute(
+        "SELECT set_config(name, value, true) FROM unnest(%s::text[], %s::text[]) AS s(name, value)",
+        [list(settings), list(settings.values())],
+    )
 
 
 def _index_build_workers() -> int | None:

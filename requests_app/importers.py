@@ -23,6 +23,7 @@ import csv
 import datetime
 import gc
 import hashlib
+import heapq
 import io
 import itertools
 import os
@@ -229,7 +230,9 @@ class ImportResult:
     def __init__(self, *, file_name: str, dry_run: bool, update: bool, max_errors: int):
         self.file_name, self.dry_run, self.update, self.max_errors = file_name, dry_run, update, max_errors
         self.rows = self.created = self.updated = self.unchanged = self.held = self.blank_lines = 0
-        self.errors: list[RowError] = []
+        # The max_errors errors of the lowest lines, as a heap whose top is the one to give up
+        # first: (-line, -order of finding, error).
+        self._listed: list[tuple[int, int, RowError]] = []
         self.error_count = 0
         self.seconds = 0.0
         self.strategy = ""
@@ -246,17 +249,30 @@ class ImportResult:
         return self.ok and not self.dry_run
 
     @property
+    def errors(self) -> list[RowError]:
+        """The listed errors, by line (errors of one line in the order they were found)."""
+        return [error for _, _, error in sorted(self._listed, reverse=True)]
+
+    @property
     def errors_not_listed(self) -> int:
-        return self.error_count - len(self.errors)
+        return self.error_count - len(self._listed)
 
     def add_error(self, line: int | None, column: str, value: str, reason: str) -> None:
+        """Count the error; list it if it is among the max_errors of the lowest lines so far.
+
+        Errors are not found in line order (the checks against the database run per batch,
+        after the rows' own; the fast path hands rows to the full check out of turn), so the
+        listed ones are chosen by line: those a user fixes first, whichever way the file went.
+        """
         self.error_count += 1
-        if len(self.errors) < self.max_errors:
-            self.errors.append(RowError(line, column, value, reason))
+        entry = (-(line or 0), -self.error_count, RowError(line, column, value, reason))
+        if len(self._listed) < self.max_errors:
+            heapq.heappush(self._listed, entry)
+        elif self._listed and entry[:2] > self._listed[0][:2]:
+            heapq.heapreplace(self._listed, entry)
 
     def sorted_errors(self) -> list[RowError]:
-        # Checks against the database run per batch, after the rows' own: sort them back in.
-        return sorted(self.errors, key=lambda error: error.line or 0)
+        return self.errors
 
     def error_lines(self) -> list[str]:
         lines = [str(error) for error in self.sorted_errors()]

@@ -154,6 +154,34 @@ def test_errors_in_later_chunks_are_reported_by_line_as_before(monkeypatch, chun
     assert not DataRequest.objects.filter(reference__startswith="F-").exists()
 
 
+def test_with_more_errors_than_listed_both_paths_list_the_first_lines(monkeypatch, chunks_of):
+    rows = varied_rows(3000, extra=False)
+    bad = range(1000, 3000, 40)  # a count of 0
+    for n in bad:
+        fields = rows[n].split(",")
+        fields[4] = "0"
+        rows[n] = ",".join(fields)
+    duplicates = range(1010, 3000, 200)  # the reference (and row) of one 1000 rows before
+    for n in duplicates:
+        rows[n] = rows[n - 1000]
+    existing = [1005, 1200]  # found when their batch is written, after later rows' own errors
+    for n in existing:
+        DataRequestFactory(reference=rows[n].split(",")[0])
+    data = csv_bytes(FULL_HEADER, *rows)
+    outcomes = []
+    for enabled in (True, False):
+        spy = FastPathSpy(monkeypatch, enabled=enabled)
+        result = run(data, max_errors=20, batch_size=500)
+        outcomes.append((result.error_count, [str(error) for error in result.errors], spy.rows))
+    (fast_count, fast_errors, fast_rows), (slow_count, slow_errors, slow_rows) = outcomes
+    assert fast_rows > 0 and slow_rows == 0
+    assert fast_count == slow_count == len(bad) + len(duplicates) + len(existing)
+    assert fast_errors == slow_errors
+    first_lines = sorted(n + 2 for n in [*bad, *duplicates, *existing])[:20]
+    assert [int(error.split(",")[0].removeprefix("line ")) for error in fast_errors] == first_lines
+    assert DataRequest.objects.filter(reference__startswith="F-").count() == len(existing)
+
+
 @postgresql_only
 def test_references_copy_would_misread_are_escaped(monkeypatch, chunks_of):
     spy = FastPathSpy(monkeypatch)

@@ -390,6 +390,22 @@ def test_every_error_is_reported_in_one_pass_capped_with_a_count(existing):
     assert table_counts() == before
 
 
+def test_the_listed_errors_are_those_of_the_first_lines_whatever_order_they_were_found_in(db):
+    # References already in the database are found when a batch is written, after the later
+    # rows' own errors: the cap still lists the first lines' errors, not the first found.
+    for n in range(3):
+        DataRequestFactory(reference=f"OLD-{n}", country="FR")
+    before = table_counts()
+    old = [f"OLD-{n},DE,2020-03-10,legal_process,1" for n in range(3)]
+    bad = [f"B-{n},XX,2020-03-10,legal_process,1" for n in range(10)]
+    result = run(csv_bytes(HEADER, *old, *bad), max_errors=5)
+    assert result.error_count == 13
+    assert [error.line for error in result.errors] == [2, 3, 4, 5, 6]
+    assert str(result.errors[0]) == f"line 2, column reference, value 'OLD-0': {importers._ALREADY_THERE}"
+    assert result.error_lines()[-1] == "... and 8 more error(s) not listed."
+    assert table_counts() == before
+
+
 def test_errors_found_by_the_database_check_are_listed_with_the_rows_own(existing):
     result = run(csv_bytes(HEADER, "OLD-1,XX,2020-03-10,legal_process,1"))
     assert [str(error) for error in result.sorted_errors()] == [

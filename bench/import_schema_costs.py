@@ -1,0 +1,108 @@
+"""Experiment (not in ``make bench``): what each part of DataRequest's schema costs a bulk import.
+
+``bench_import.py`` shows the importer at ~4.3-4.6x COPY and PostgreSQL's own share of that
+(the floor) at ~3.8x. This asks which part of the table the ratio hangs on: for each variant it
+drops some of the table's indexes or CHECK constraints in a scratch database, runs the same
+measurement as bench_import (COPY of the file into a plain table, then ``manage.py
+import_requests`` in a child process, a CHECKPOINT before each), and puts the schema back.
+The importer finds the table's indexes and constraints in the catalog, so it rebuilds exactly
+what each variant has. The variants run in turn, REPEATS times over, so that the machine's
+drift spreads over all of them.
+
+    python bench/import_schema_costs.py    # ~4 min; BENCH_SCHEMA_REPEATS=3 by default
+
+Uses the database of BENCH_SCHEMA_DATABASE_URL (default: transparency_schema_costs on the local
+PostgreSQL), created if missing and migrated; never the one in DATABASE_URL.
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+os.environ["DATABASE_URL"] = os.environ.get(
+    "BENCH_SCHEMA_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/transparency_schema_costs"
+)
+REPEATS = int(os.environ.get("BENCH_SCHEMA_REPEATS", "3"))
+
+import bench_import as bench  # noqa: E402 - sets up the path and the settings module
+
+
+def main() -> None:
+    bench.ensure_database(os.environ["DATABASE_URL"])
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection
+
+    from requests_app.models import DataRequest
+
+    call_command("migrate", verbosity=0)
+    bench.OUT.mkdir(parents=True, exist_ok=True)
+    path = bench.OUT / f"requests_{bench.ROWS}.csv"
+    if not path.exists():
+        bench.generate(path, bench.ROWS)
+    table = DataRequest._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
+            "WHERE conrelid = %s::regclass AND contype = 'c' ORDER BY conname",
+            [table],
+        )
+        checks = cursor.fetchall()
+        cursor.execute("SELECT indexname, indexdef FROM pg_indexes WHERE tablename = %s", [table])
+        indexes = dict(cursor.fetchall())
+    authority_index = next(name for name in indexes if "authority" in name)
+    country_index = "request_country_received_idx"
+    variants = {
+        "the table as it is": ([], []),
+        "without the (country, received_on) index": ([country_index], []),
+        "without the authority index": ([authority_index], []),
+        "without both": ([country_index, authority_index], []),
+        "without the 8 CHECKs on choices": ([], [check for check in checks if "ANY" in check[1]]),
+        "without all 16 CHECKs": ([], checks),
+    }
+    ratios: dict[str, list[float]] = {name: [] for name in variants}
+    for repeat in range(REPEATS):
+        for name, (dropped_indexes, dropped_checks) in variants.items():
+            bench.reset_tables()
+            with connection.cursor() as cursor:
+                for index in dropped_indexes:
+                    cursor.execute(f'DROP INDEX "{index}"')
+                for check, _ in dropped_checks:
+                    cursor.execute(f'ALTER TABLE {table} DROP CONSTRAINT "{check}"')
+            try:
+                bench.checkpoint()
+                connection.close()
+                copy_seconds = bench.copy_baseline(path)
+                bench.checkpoint()
+                connection.close()
+                import_seconds, _, _ = bench.run_importer(path)
+            finally:
+                bench.reset_tables()  # empty, so putting the schema back is instant
+                with connection.cursor() as cursor:
+                    for index in dropped_indexes:
+                        cursor.execute(indexes[index])
+                    for check, definition in dropped_checks:
+                        cursor.execute(f'ALTER TABLE {table} ADD CONSTRAINT "{check}" {definition}')
+            ratios[name].append(import_seconds / copy_seconds)
+            print(
+                f"[{repeat + 1}/{REPEATS}] {name}: COPY {copy_seconds:.2f} s, "
+                f"importer {import_seconds:.2f} s, {import_seconds / copy_seconds:.2f}x",
+                flush=True,
+            )
+    print(f"\nimporter / COPY of {bench.ROWS:,} rows (target <= {bench.TARGET_RATIO:g}x):")
+    for name, values in ratios.items():
+        print(
+            f"  {name:<44}{statistics.median(values):>6.2f}x median "
+            f"({', '.join(f'{value:.2f}' for value in values)})"
+        )
+
+
+if __name__ == "__main__":
+    main()

@@ -18,7 +18,8 @@ pays to put these rows into DataRequest's table, measured with the rows the impo
    Django, reading and checking the CSV: what PostgreSQL alone needs for this table.
 
 Needs DATABASE_URL pointing at PostgreSQL; the database is created if missing and its request
-tables are emptied first. BENCH_IMPORT_FLOORS=0 skips 3 and 4.
+tables are emptied first. BENCH_IMPORT_FLOORS=0 skips 3 and 4. Which parts of the table the
+ratio hangs on: bench/import_schema_costs.py.
 """
 
 from __future__ import annotations

@@ -176,6 +176,10 @@ _TEXTS = (_R["reference"], _R["product"], _R["internal_notes"])
 _ATTRIBUTE = {column: column for column in COLUMNS} | {"authority": "authority_id", "assignee": "assignee_id"}
 _NEW = "new:"  # placeholder id of an authority created with the batch (real ids are digits)
 _ALREADY_THERE = "already in the database (import with --update to update existing requests)"
+_SAVED_MEANWHILE = (
+    "saved in the database by someone else while this file was being imported "
+    "(import with --update to update it)"
+)
 
 
 N = "\\N"  # NULL in COPY's text format
@@ -591,7 +595,13 @@ class _CopyWriter(_Writer):
             return {reference for (reference,) in cursor.fetchall()}
 
     def write(self, rows):
-        with transaction.atomic(), connection.cursor() as cursor, cursor.copy(self.copy_sql) as copy:
+        # cursor.copy() is psycopg's own: wrapped, its errors are Django's DatabaseError too.
+        with (
+            connection.wrap_database_errors,
+            transaction.atomic(),
+            connection.cursor() as cursor,
+            cursor.copy(self.copy_sql) as copy,
+        ):
             copy.write(_copy_lines(rows, self.tail))
 
 
@@ -764,17 +774,19 @@ class _BulkLoadWriter(_CopyWriter):
         """Lines in COPY's text format, fields in the order columns_present() chose."""
         # One COPY stays open across batches, so PostgreSQL works while Python checks the next
         # rows; a database error here ends the whole import (no savepoint inside a COPY).
-        if self.copy is None:
-            self.cursor = connection.cursor()
-            self.copying = self.cursor.copy(self.copy_sql)
-            self.copy = self.copying.__enter__()
-        self.copy.write(text)
+        with connection.wrap_database_errors:
+            if self.copy is None:
+                self.cursor = connection.cursor()
+                self.copying = self.cursor.copy(self.copy_sql)
+                self.copy = self.copying.__enter__()
+            self.copy.write(text)
 
     def pause(self):
         if self.copy is not None:
             copying, cursor = self.copying, self.cursor
             self.cursor = self.copying = self.copy = None
-            copying.__exit__(None, None, None)
+            with connection.wrap_database_errors:
+                copying.__exit__(None, None, None)
             cursor.close()
 
     def abort(self) -> None:
@@ -1601,6 +1613,7 @@ class _Importer:
 
     def _flush(self, batch: list[tuple], rejected: list[tuple[int, str]], writer: _Writer) -> None:
         result = self.result
+        checked = batch
         if self.new_authorities:
             ids = self._create_authorities(writer)
             position = _R["authority_id"]
@@ -1655,14 +1668,7 @@ class _Importer:
             except DatabaseError as error:
                 if writer.defers_updates:
                     raise
-                # The database constraints are the backstop: a rule this module missed, or a
-                # reference another user saved during the import.
-                result.add_error(
-                    None,
-                    "",
-                    "",
-                    f"the database refused lines {batch[0][0]}-{batch[-1][0]}: {_first_line(error)}",
-                )
+                self._report_refused_write(checked, to_create, error)
             else:
                 result.created += len(to_create)
                 result.held += (
@@ -1671,6 +1677,30 @@ class _Importer:
         self.unheld_on_hold.clear()
         if self.progress is not None:
             self.progress(result.rows, time.monotonic() - self.started)
+
+    def _report_refused_write(self, batch: list[tuple], rows: list[tuple], error: DatabaseError) -> None:
+        """The database refused rows the checks had passed (its constraints are the backstop):
+        references someone saved while the file was read, named by line, or else a rule this
+        module missed, for the lines of the batch."""
+        lines = {row[0]: line for line, row, _ in batch}
+        references = [row[0] for row in rows]
+        taken = set()
+        for start in range(0, len(references), 500):
+            taken.update(
+                DataRequest.objects.filter(reference__in=references[start : start + 500]).values_list(
+                    "reference", flat=True
+                )
+            )
+        for reference in sorted(taken, key=lines.__getitem__):
+            self.result.add_error(lines[reference], "reference", reference, _SAVED_MEANWHILE)
+        if not taken:
+            self.result.add_error(
+                None,
+                "",
+                "",
+                f"the database refused lines {min(lines.values())}-{max(lines.values())}: "
+                f"{_first_line(error)}",
+            )
 
     # --- updates (--update) -----------------------------------------------------------------
 

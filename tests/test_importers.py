@@ -6,7 +6,7 @@ import io
 
 import pytest
 from django.core.management import CommandError, call_command
-from django.db import connection
+from django.db import IntegrityError, connection
 
 from requests_app import importers, services
 from requests_app.models import Authority, DataRequest, ImportRun
@@ -413,6 +413,35 @@ def test_errors_found_by_the_database_check_are_listed_with_the_rows_own(existin
         "line 2, column reference, value 'OLD-1': already in the database (import with --update to update "
         "existing requests)",
     ]
+
+
+def test_a_reference_saved_by_someone_else_during_the_import_is_named_by_line(monkeypatch):
+    # The race: the batch's references are looked up, then someone saves one, then the batch is
+    # written and the unique constraint refuses it (on PostgreSQL, inside a COPY).
+    monkeypatch.setattr(importers._Writer, "existing", lambda writer, references: set())
+    monkeypatch.setattr(importers._CopyWriter, "existing", lambda writer, references: set())
+    DataRequestFactory(reference="RACE-1", country="FR")
+    before = table_counts()
+    result = run(csv_bytes(HEADER, GOOD_ROW, "RACE-1,DE,2020-03-10,legal_process,1"), bulk_load=False)
+    assert [str(error) for error in result.errors] == [
+        "line 3, column reference, value 'RACE-1': saved in the database by someone else while this "
+        "file was being imported (import with --update to update it)"
+    ]
+    assert table_counts() == before
+
+
+def test_a_row_the_database_refuses_for_another_reason_names_the_batch(monkeypatch):
+    def refuse(writer, rows):  # as a writer does: nothing written, a DatabaseError raised
+        raise IntegrityError('new row violates check constraint "request_rule_added_later"\nDETAIL: ...')
+
+    monkeypatch.setattr(importers._Writer, "write", refuse)
+    monkeypatch.setattr(importers._CopyWriter, "write", refuse)
+    before = table_counts()
+    result = run(csv_bytes(HEADER, GOOD_ROW, "GOOD-2,DE,2020-03-10,legal_process,1"), bulk_load=False)
+    assert [str(error) for error in result.errors] == [
+        'file: the database refused lines 2-3: new row violates check constraint "request_rule_added_later"'
+    ]
+    assert table_counts() == before
 
 
 # --- all or nothing ------------------------------------------------------------------------------

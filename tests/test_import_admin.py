@@ -8,7 +8,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from requests_app import importers, roles
+from requests_app import importers, roles, services
 from requests_app.models import DataRequest, ImportRun
 from tests.factories import DataRequestFactory
 from tests.test_admin_desk import login_as, messages_of
@@ -85,6 +85,20 @@ def test_a_confirmation_that_meets_a_new_conflict_imports_nothing(client):
     assert response.status_code == 200
     assert "line 3, column reference, value 'ADM-2': already in the database" in page(response)
     assert DataRequest.objects.count() == 1
+
+
+def test_an_update_confirmed_after_a_colleague_saved_the_request_is_refused(client):
+    login_as(client, roles.REVIEWER)
+    request = DataRequestFactory(reference="ADM-1", internal_notes="as exported")
+    data = export(client, _selected_action=[request.pk]).replace(b"as exported", b"from the file")
+    token = upload(client, data, update="on").context["token"]
+    services.request_update(request=request, internal_notes="the colleague's")  # meanwhile
+    response = client.post(IMPORT, {"token": token, "confirm": "Import"})
+    assert response.status_code == 200
+    refusal = "line 2, column version: ADM-1: ADM-1 was changed in the database after this file"
+    assert refusal in page(response)
+    request.refresh_from_db()
+    assert request.internal_notes == "the colleague's"
 
 
 def test_a_forged_token_imports_nothing(client):

@@ -20,6 +20,7 @@ pytestmark = pytest.mark.django_db
 
 postgresql_only = pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's strategy")
 EXTRA_HEADER = FULL_HEADER + ",acknowledged_on,internal_notes,assignee"
+VERSIONED_HEADER = FULL_HEADER + ",version"  # as an export has it
 
 
 def varied_rows(count: int, *, extra: bool) -> list[str]:
@@ -101,7 +102,7 @@ STRATEGIES = {
 
 
 @pytest.mark.parametrize("strategy", STRATEGIES)
-@pytest.mark.parametrize("header", [FULL_HEADER, EXTRA_HEADER])
+@pytest.mark.parametrize("header", [FULL_HEADER, EXTRA_HEADER, VERSIONED_HEADER])
 def test_rows_checked_a_column_at_a_time_are_stored_as_the_row_loop_stores_them(
     monkeypatch, chunks_of, strategy, header
 ):
@@ -111,7 +112,10 @@ def test_rows_checked_a_column_at_a_time_are_stored_as_the_row_loop_stores_them(
     if options.pop("existing", False):
         DataRequestFactory(reference="OLD-1")
     UserFactory(username="ana")
-    data = csv_bytes(header, *varied_rows(3000, extra=header == EXTRA_HEADER))
+    rows = varied_rows(3000, extra=header == EXTRA_HEADER)
+    if header == VERSIONED_HEADER:
+        rows = [f"{row},{n % 4 or ''}" for n, row in enumerate(rows)]
+    data = csv_bytes(header, *rows)
 
     (fast, fast_fields, fast_rows), (slow, slow_fields, slow_rows) = import_both_ways(
         monkeypatch, data, batch_size=7, **options
@@ -180,6 +184,21 @@ def test_with_more_errors_than_listed_both_paths_list_the_first_lines(monkeypatc
     first_lines = sorted(n + 2 for n in [*bad, *duplicates, *existing])[:20]
     assert [int(error.split(",")[0].removeprefix("line ")) for error in fast_errors] == first_lines
     assert DataRequest.objects.filter(reference__startswith="F-").count() == len(existing)
+
+
+def test_update_checks_the_version_of_every_existing_request_in_a_large_file(monkeypatch, chunks_of):
+    rows = [f"{row},1" for row in varied_rows(3000, extra=False)]
+    stale = DataRequestFactory(reference="F-02500", country="DE", internal_notes="the colleague's")
+    services.request_update(request=stale, internal_notes="saved again")  # now at version 2
+    data = csv_bytes(VERSIONED_HEADER, *rows)
+    result = run(data, update=True, batch_size=7)  # (small batches let the fast path take rows)
+    assert [str(error) for error in result.errors] == [
+        "line 2502, column version: F-02500: F-02500 was changed in the database after this file was "
+        "exported (the file has version 1, the database 2); export it again and make the changes there"
+    ]
+    stale.refresh_from_db()
+    assert stale.internal_notes == "saved again" and stale.version == 2
+    assert DataRequest.objects.filter(reference__startswith="F-").count() == 1
 
 
 @postgresql_only

@@ -666,6 +666,54 @@ def test_update_does_not_rewrite_a_decision(tmp_path):
     )
 
 
+def exported(*requests: DataRequest) -> str:
+    out = io.StringIO()
+    importers.export_csv(DataRequest.objects.filter(pk__in=[r.pk for r in requests]), out)
+    return out.getvalue()
+
+
+def test_update_refuses_a_request_changed_since_the_file_was_exported(tmp_path):
+    request = DataRequestFactory(reference="C-1", internal_notes="original", accounts_specified=1)
+    untouched = DataRequestFactory(reference="C-2", internal_notes="original")
+    data = exported(request, untouched).replace("original", "edited in the file")
+    assert data.splitlines()[0].endswith(",internal_notes,version")
+    # A colleague saves C-1 after the export.
+    services.request_update(request=request, internal_notes="colleague's later note", accounts_specified=7)
+    before = table_counts()
+    with pytest.raises(CommandError) as raised:
+        command(tmp_path, data.encode(), "--update")
+    assert (
+        "line 2, column version: C-1: C-1 was changed in the database after this file was exported "
+        "(the file has version 1, the database 2); export it again and make the changes there"
+    ) in raised.value.stderr
+    assert "line 3" not in raised.value.stderr  # C-2 is still at the file's version
+    request.refresh_from_db()
+    assert (request.internal_notes, request.accounts_specified) == ("colleague's later note", 7)
+    assert DataRequest.objects.get(reference="C-2").internal_notes == "original"
+    assert table_counts() == before
+    # Exported again, the same edit goes through.
+    request.refresh_from_db()
+    data = exported(request, untouched).replace("colleague's later note", "edited in the file")
+    result = run(data.encode(), update=True)
+    assert result.ok and result.updated == 1 and result.unchanged == 1
+    request.refresh_from_db()
+    assert (request.internal_notes, request.version) == ("edited in the file", 3)
+
+
+def test_the_version_column_is_checked_and_a_new_request_starts_at_version_1():
+    before = table_counts()
+    result = run(csv_bytes(HEADER + ",version", GOOD_ROW + ",x", "V-2,DE,2020-03-10,legal_process,1,0"))
+    assert [str(error) for error in result.errors] == [
+        f"line {n}, column version, value '{value}': not a version of a request (a whole number from 1, "
+        "as exported)"
+        for n, value in ((2, "x"), (3, "0"))
+    ]
+    assert table_counts() == before
+    result = run(csv_bytes(HEADER + ",version", GOOD_ROW + ",5", "V-2,DE,2020-03-10,legal_process,1,"))
+    assert result.ok and result.created == 2
+    assert set(DataRequest.objects.values_list("version", flat=True)) == {1}
+
+
 # --- export -> import round trip ------------------------------------------------------------------
 
 

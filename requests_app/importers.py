@@ -179,6 +179,7 @@ _TEXTS = (_R["reference"], _R["product"], _R["internal_notes"])
 # File column -> the DataRequest attribute it sets (authority_kind belongs to the authority).
 _ATTRIBUTE = {column: column for column in COLUMNS} | {"authority": "authority_id", "assignee": "assignee_id"}
 _NEW = "new:"  # placeholder id of an authority created with the batch (real ids are digits)
+_OTHER_KIND = Authority.Kind.OTHER.value
 _ALREADY_THERE = "already in the database (import with --update to update existing requests)"
 _SAVED_MEANWHILE = (
     "saved in the database by someone else while this file was being imported "
@@ -935,6 +936,8 @@ class _Importer:
         self.file_versions: dict[int, int] = {}  # line -> the version the file gives (--update only)
         self.unheld_on_hold: set[int] = set()  # lines of this batch saying on_hold that nothing holds
         self.new_authorities: dict[str, tuple[str, str, str]] = {}  # placeholder -> (name, country, kind)
+        # Authorities this import created before a row stated their kind: id -> that kind.
+        self.stated_kinds: dict[str, str] = {}
         # What full checks concluded, keyed by values as the file spells them (see _learn).
         self.verdicts: dict[tuple, tuple] = {}
         self.known_authorities: dict[tuple[str, str, str], str] = {}  # (name, kind, country) -> id
@@ -1589,7 +1592,9 @@ class _Importer:
         """Find the authority by (name, country), or plan its creation with the batch.
 
         A new authority gets a placeholder id, replaced in its rows when the batch creates the
-        authorities it met (``_create_authorities``). A kind contradicting the known one is an error.
+        authorities it met (``_create_authorities``). It takes the first kind the file states for
+        it, wherever that row is ("other" if none does); a kind contradicting a known one is an
+        error. (Known as kind "" meanwhile: one this import creates, whose kind is not stated yet.)
         """
         add = self.result.add_error
         if len(name) > _MAX_AUTHORITY or "\x00" in name:
@@ -1605,12 +1610,25 @@ class _Importer:
         known = self.authorities.get((name, country))
         if known is None:
             placeholder = f"{_NEW}{len(self.new_authorities)}"
-            self.new_authorities[placeholder] = (name, country, kind or Authority.Kind.OTHER)
-            known = self.authorities[(name, country)] = (placeholder, kind or Authority.Kind.OTHER)
+            self.new_authorities[placeholder] = (name, country, kind or _OTHER_KIND)
+            known = self.authorities[(name, country)] = (placeholder, kind)
+        elif kind and not known[1]:
+            if known[0][:4] == _NEW:
+                self.new_authorities[known[0]] = (name, country, kind)
+            else:  # created by an earlier batch as "other"; set when the rows are in
+                self.stated_kinds[known[0]] = kind
+            known = self.authorities[(name, country)] = (known[0], kind)
         if kind and kind != known[1]:
-            add(line, "authority_kind", kind, f"{name} ({country}) is recorded as {known[1]!r}, not {kind!r}")
+            add(line, "authority_kind", kind, f"{name} ({country}) is recorded as '{known[1]}', not '{kind}'")
             return None
         return known
+
+    def apply_stated_kinds(self) -> None:
+        """The kinds stated after their authority was created (as "other"), with history."""
+        for authority in Authority.objects.filter(pk__in=list(self.stated_kinds)):
+            authority.kind = self.stated_kinds[str(authority.pk)]
+            authority._change_reason = "kind stated later in the same import"
+            authority.save(update_fields=["kind"])
 
     def _create_authorities(self, writer: _Writer) -> dict[str, str]:
         """Create the authorities first met in this batch; placeholder -> real id."""
@@ -1623,7 +1641,8 @@ class _Importer:
         for placeholder, (name, country, _) in planned.items():
             authority = created[(name, country)]
             ids[placeholder] = str(authority.pk)
-            self.authorities[(name, country)] = (str(authority.pk), authority.kind)
+            stated = self.authorities[(name, country)][1]  # "" while the file has not said
+            self.authorities[(name, country)] = (str(authority.pk), stated and authority.kind)
         for key, authority_id in self.known_authorities.items():
             if authority_id[:4] == _NEW:
                 self.known_authorities[key] = ids[authority_id]
@@ -1917,6 +1936,8 @@ def import_requests(
             writer.finish()
             if importer.deferred_updates:
                 importer.apply_updates(importer.deferred_updates)
+            if importer.stated_kinds and result.ok:
+                importer.apply_stated_kinds()
             if not result.ok or dry_run:
                 raise _Rollback
             result.seconds = time.monotonic() - started

@@ -545,6 +545,43 @@ def test_an_authority_kind_contradicting_the_known_one_is_an_error():
     assert Authority.objects.count() == 1
 
 
+@pytest.mark.parametrize("batch_size", [1000, 1])  # stated before or after the authority is created
+@pytest.mark.parametrize("bulk_load", [None, True])
+def test_a_new_authority_takes_the_first_kind_the_file_states_wherever_it_is(batch_size, bulk_load):
+    if bulk_load and connection.vendor != "postgresql":
+        pytest.skip("the bulk-load strategy is PostgreSQL's")
+    data = csv_bytes(
+        HEADER + ",authority,authority_kind",
+        "R-1,DE,2020-03-10,legal_process,1,BKA,",
+        "R-2,DE,2020-03-10,legal_process,1,BKA,police",
+        "R-3,DE,2020-03-10,legal_process,1,BKA,",
+        "R-4,DE,2020-03-10,legal_process,1,Landgericht,",
+    )
+    result = run(data, batch_size=batch_size, bulk_load=bulk_load)
+    assert result.ok, result.error_lines()
+    bka = Authority.objects.get(name="BKA")
+    assert bka.kind == "police"
+    assert {r.authority for r in DataRequest.objects.filter(reference__in=["R-1", "R-2", "R-3"])} == {bka}
+    assert Authority.objects.get(name="Landgericht").kind == "other"  # stated nowhere
+    if batch_size == 1:  # created as "other" with R-1, then set by R-2: both in its history
+        assert [h.kind for h in bka.history.order_by("history_id")] == ["other", "police"]
+
+
+def test_a_new_authority_given_two_kinds_is_an_error_whichever_comes_first():
+    data = csv_bytes(
+        HEADER + ",authority,authority_kind",
+        "R-1,DE,2020-03-10,legal_process,1,BKA,",
+        "R-2,DE,2020-03-10,legal_process,1,BKA,police",
+        "R-3,DE,2020-03-10,legal_process,1,BKA,court",
+    )
+    before = table_counts()
+    result = run(data, batch_size=1)
+    assert [str(error) for error in result.errors] == [
+        "line 4, column authority_kind, value 'court': BKA (DE) is recorded as 'police', not 'court'"
+    ]
+    assert table_counts() == before and not Authority.objects.exists()
+
+
 # --- the hold rule is the services' rule --------------------------------------------------------
 
 

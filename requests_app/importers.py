@@ -109,6 +109,7 @@ _COUNT = re.compile(r"\d+|\d{1,3}(?:,\d{3})+", re.ASCII)  # "1024" or "1,024"
 _MAX_COUNT = 2_147_483_647  # PositiveIntegerField on PostgreSQL
 _SHORT_CUT_ENTRIES = 100_000  # what _Importer._learn remembers, at most
 _COPY_SPECIAL = re.compile(r"[\\\t\n\r\x00]")
+_LINE_END = re.compile(rb"\r\n|\r|\n")
 
 _MAX_REFERENCE = DataRequest._meta.get_field("reference").max_length
 _MAX_PRODUCT = DataRequest._meta.get_field("product").max_length
@@ -340,17 +341,36 @@ class _HashingReader(io.RawIOBase):
 
 
 def _first_undecodable_line(source: BinaryIO) -> tuple[int, str] | None:
-    """Find the line that is not UTF-8 (a second look, only once decoding failed)."""
+    """Find the line that is not UTF-8 (a second look, only once decoding failed): its number,
+    counted as the reader counts lines (CRLF, LF or a CR alone end one), and the first bad byte."""
     try:
         source.seek(0)
     except (AttributeError, OSError, ValueError):
         return None
-    for number, raw in enumerate(source, start=1):
+    line, carry, after_cr = 1, b"", False
+    while True:
+        chunk = source.read(1 << 16)
+        data = carry + chunk
+        if not data:
+            return None
+        bad = None
         try:
-            raw.decode("utf-8")
+            data.decode("utf-8")
+            good = len(data)
         except UnicodeDecodeError as error:
-            return number, f"0x{raw[error.start]:02x}"
-    return None
+            good = error.start
+            # A character the chunk cut in two is read whole with the next one.
+            if not (chunk and error.reason == "unexpected end of data"):
+                bad = error.start
+        text = data[:good]
+        if after_cr and text[:1] == b"\n":
+            text = text[1:]  # the LF of a CRLF the chunks split
+        line += len(_LINE_END.findall(text))
+        if text:
+            after_cr = text[-1:] == b"\r"
+        if bad is not None:
+            return line, f"0x{data[bad]:02x}"
+        carry = data[good:]
 
 
 # (line numbers, records or None, plain lines or None): see _CsvReader.chunks.
@@ -1900,6 +1920,8 @@ def import_requests(
     """
     if batch_size < 1:
         raise ValueError("batch_size must be at least 1")
+    # The audit record needs a name: the stream's own (an open file's), or a stand-in.
+    file_name = file_name or os.path.basename(str(getattr(source, "name", "") or "")) or "(unnamed stream)"
     result = ImportResult(file_name=file_name, dry_run=dry_run, update=update, max_errors=max_errors)
     started = time.monotonic()
     expected_bytes = _size_of(source)

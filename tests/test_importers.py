@@ -347,6 +347,21 @@ def test_a_file_that_is_not_utf8_is_rejected_with_its_line(tmp_path, existing):
     assert table_counts() == before
 
 
+@pytest.mark.parametrize("end", ["\n", "\r\n", "\r"])
+def test_the_line_of_a_byte_that_is_not_utf8_is_counted_as_the_reader_counts_lines(end):
+    # Far into the file (past the first chunks read), after accented names that chunks split.
+    rows = [f"R-{n},DE,2020-03-10,legal_process,1,M\u00fcnchen \u00e9t\u00e9" for n in range(5000)]
+    rows[4321] = rows[4321].replace("M\u00fcnchen", "Caf\u00e9 latin-1")
+    data = csv_bytes(HEADER + ",product", *rows, end=end).replace(
+        "Caf\u00e9 latin-1".encode(), "Caf\u00e9 latin-1".encode("latin-1")
+    )
+    result = run(data)
+    assert [str(error) for error in result.errors] == [
+        "line 4323: the file is not UTF-8: byte 0xe9 on line 4323 cannot be decoded. Save it as UTF-8 "
+        "(in a spreadsheet: 'CSV UTF-8') and import it again."
+    ]
+
+
 @pytest.mark.parametrize(
     "header, message",
     [
@@ -505,6 +520,18 @@ def test_an_import_is_recorded_with_user_file_and_counts(tmp_path):
     assert set(DataRequest.objects.values_list("import_run", flat=True)) == {record.pk}
     # Creation is recorded once, on the ImportRun, not as a history row per request.
     assert DataRequest.history.count() == 0
+
+
+def test_an_import_called_without_a_file_name_is_recorded_under_the_stream_s_or_a_stand_in(tmp_path):
+    assert importers.import_requests(io.BytesIO(many_rows(2))).ok
+    path = tmp_path / "from-the-old-tool.csv"
+    path.write_bytes(many_rows(2, prefix="P"))
+    with path.open("rb") as source:
+        assert importers.import_requests(source).ok
+    assert list(ImportRun.objects.order_by("pk").values_list("file_name", flat=True)) == [
+        "(unnamed stream)",
+        "from-the-old-tool.csv",
+    ]
 
 
 # --- authorities ----------------------------------------------------------------------------------

@@ -968,6 +968,15 @@ class _Importer:
 
     def read_header(self, line: int, header: list[str]) -> None:
         names = [name.strip().lower() for name in header]
+        if not any(names):
+            raise _FileError(
+                RowError(
+                    line,
+                    "",
+                    "",
+                    "a blank line where the header belongs: the first line must name the columns",
+                )
+            )
         problems = []
         for position, name in enumerate(names):
             if not name:

@@ -392,6 +392,15 @@ def test_an_empty_file_is_rejected(tmp_path):
     assert "line 1: the file is empty" in raised.value.stderr
 
 
+@pytest.mark.parametrize("blank", ["\n", ",,,\r\n", "  \n"])
+def test_a_blank_first_line_is_named_as_such(blank):
+    result = run(blank.encode() + csv_bytes(HEADER, GOOD_ROW))
+    assert [str(error) for error in result.errors] == [
+        "line 1: a blank line where the header belongs: the first line must name the columns"
+    ]
+    assert not DataRequest.objects.exists()
+
+
 def test_every_error_is_reported_in_one_pass_capped_with_a_count(existing):
     before = table_counts()
     rows = [f"B-{n},XX,2020-13-01,legal_process,0" for n in range(60)]  # three errors each

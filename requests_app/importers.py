@@ -1280,8 +1280,10 @@ class _Importer:
         result = self.result
         add = result.add_error
         if len(record) != self.width:
-            self._odd_record(line, record)
-            return
+            if len(record) < self.width or any(map(str.strip, record[self.width :])):
+                self._odd_record(line, record)
+                return
+            del record[self.width :]  # empty cells after the last column: a stray comma or two
         record.append("")  # what the absent columns read
         raw = self.fields(record)
         (

@@ -182,10 +182,7 @@ _ATTRIBUTE = {column: column for column in COLUMNS} | {"authority": "authority_i
 _NEW = "new:"  # placeholder id of an authority created with the batch (real ids are digits)
 _OTHER_KIND = Authority.Kind.OTHER.value
 _ALREADY_THERE = "already in the database (import with --update to update existing requests)"
-_SAVED_MEANWHILE = (
-    "saved in the database by someone else while this file was being imported "
-    "(import with --update to update it)"
-)
+_SAVED_MEANWHILE = "saved in the database by someone else while this file was being imported"
 
 
 N = "\\N"  # NULL in COPY's text format
@@ -1646,7 +1643,7 @@ class _Importer:
         elif kind and not known[1]:
             if known[0][:4] == _NEW:
                 self.new_authorities[known[0]] = (name, country, kind)
-            else:  # created by an earlier batch as "other"; set when the rows are in
+            elif kind != _OTHER_KIND:  # created by an earlier batch as "other"; set at the end
                 self.stated_kinds[known[0]] = kind
             known = self.authorities[(name, country)] = (known[0], kind)
         if kind and kind != known[1]:
@@ -1665,15 +1662,17 @@ class _Importer:
         """Create the authorities first met in this batch; placeholder -> real id."""
         planned, self.new_authorities = self.new_authorities, {}
         writer.pause()
-        created = services.authorities_create_bulk(
+        found, created = services.authorities_create_bulk(
             authorities=[(name, country, kind) for name, country, kind in planned.values()], actor=self.actor
         )
         ids = {}
         for placeholder, (name, country, _) in planned.items():
-            authority = created[(name, country)]
+            authority = found[(name, country)]
             ids[placeholder] = str(authority.pk)
-            stated = self.authorities[(name, country)][1]  # "" while the file has not said
-            self.authorities[(name, country)] = (str(authority.pk), stated and authority.kind)
+            # Its kind stays open ("") while the file has not stated one, if this import created
+            # it; one someone else created meanwhile has theirs.
+            stated = self.authorities[(name, country)][1] or (name, country) not in created
+            self.authorities[(name, country)] = (str(authority.pk), authority.kind if stated else "")
         for key, authority_id in self.known_authorities.items():
             if authority_id[:4] == _NEW:
                 self.known_authorities[key] = ids[authority_id]
@@ -1775,7 +1774,13 @@ class _Importer:
                 )
             )
         for reference in sorted(taken, key=lines.__getitem__):
-            self.result.add_error(lines[reference], "reference", reference, _SAVED_MEANWHILE)
+            self.result.add_error(
+                lines[reference],
+                "reference",
+                reference,
+                f"{_SAVED_MEANWHILE} ({'import the file again' if self.update else 'import with --update'} "
+                "to update it)",
+            )
         if not taken:
             self.result.add_error(
                 None,
@@ -1932,7 +1937,8 @@ def import_requests(
     if batch_size < 1:
         raise ValueError("batch_size must be at least 1")
     # The audit record needs a name: the stream's own (an open file's), or a stand-in.
-    file_name = file_name or os.path.basename(str(getattr(source, "name", "") or "")) or "(unnamed stream)"
+    name = getattr(source, "name", None)
+    file_name = file_name or (os.path.basename(name) if isinstance(name, str) else "") or "(unnamed stream)"
     result = ImportResult(file_name=file_name, dry_run=dry_run, update=update, max_errors=max_errors)
     started = time.monotonic()
     expected_bytes = _size_of(source)

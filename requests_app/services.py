@@ -771,10 +771,11 @@ def request_transition_check(*, request: DataRequest, status: str) -> None:
 
 def authorities_create_bulk(
     *, authorities: list[tuple[str, str, str]], actor=None
-) -> dict[tuple[str, str], Authority]:
+) -> tuple[dict[tuple[str, str], Authority], set[tuple[str, str]]]:
     """Find or create each (name, country, kind) in a few queries, with history for the new ones.
 
-    Returns every authority by (name, country); an existing one keeps its kind.
+    Returns every authority by (name, country), and which of them it created; an existing one
+    keeps its kind.
     """
     wanted = {(name, country): kind for name, country, kind in authorities}
     found = {
@@ -802,7 +803,7 @@ def authorities_create_bulk(
             name__in={a.name for a in new}, country__in={a.country.code for a in new}
         ):
             found.setdefault((authority.name, authority.country.code), authority)
-    return found
+    return found, {(authority.name, authority.country.code) for authority in new}
 
 
 def import_run_start(*, actor, source: str, file_name: str, update_existing: bool) -> ImportRun:

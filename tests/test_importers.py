@@ -3,6 +3,7 @@
 import datetime
 import hashlib
 import io
+import tempfile
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -450,17 +451,20 @@ def test_errors_found_by_the_database_check_are_listed_with_the_rows_own(existin
     ]
 
 
-def test_a_reference_saved_by_someone_else_during_the_import_is_named_by_line(monkeypatch):
+@pytest.mark.parametrize("update, hint", [(False, "import with --update"), (True, "import the file again")])
+def test_a_reference_saved_by_someone_else_during_the_import_is_named_by_line(monkeypatch, update, hint):
     # The race: the batch's references are looked up, then someone saves one, then the batch is
     # written and the unique constraint refuses it (on PostgreSQL, inside a COPY).
     monkeypatch.setattr(importers._Writer, "existing", lambda writer, references: set())
     monkeypatch.setattr(importers._CopyWriter, "existing", lambda writer, references: set())
     DataRequestFactory(reference="RACE-1", country="FR")
     before = table_counts()
-    result = run(csv_bytes(HEADER, GOOD_ROW, "RACE-1,DE,2020-03-10,legal_process,1"), bulk_load=False)
+    result = run(
+        csv_bytes(HEADER, GOOD_ROW, "RACE-1,DE,2020-03-10,legal_process,1"), bulk_load=False, update=update
+    )
     assert [str(error) for error in result.errors] == [
         "line 3, column reference, value 'RACE-1': saved in the database by someone else while this "
-        "file was being imported (import with --update to update it)"
+        f"file was being imported ({hint} to update it)"
     ]
     assert table_counts() == before
 
@@ -548,9 +552,14 @@ def test_an_import_called_without_a_file_name_is_recorded_under_the_stream_s_or_
     path.write_bytes(many_rows(2, prefix="P"))
     with path.open("rb") as source:
         assert importers.import_requests(source).ok
+    with tempfile.TemporaryFile() as source:  # its name is a file descriptor's number
+        source.write(many_rows(2, prefix="T"))
+        source.seek(0)
+        assert importers.import_requests(source).ok
     assert list(ImportRun.objects.order_by("pk").values_list("file_name", flat=True)) == [
         "(unnamed stream)",
         "from-the-old-tool.csv",
+        "(unnamed stream)",
     ]
 
 
@@ -612,6 +621,37 @@ def test_a_new_authority_takes_the_first_kind_the_file_states_wherever_it_is(bat
     assert Authority.objects.get(name="Landgericht").kind == "other"  # stated nowhere
     if batch_size == 1:  # created as "other" with R-1, then set by R-2: both in its history
         assert [h.kind for h in bka.history.order_by("history_id")] == ["other", "police"]
+
+
+def test_an_authority_someone_else_creates_meanwhile_keeps_its_kind(monkeypatch):
+    create_bulk = services.authorities_create_bulk
+
+    def colleague_first(**kwargs):
+        AuthorityFactory(name="BKA", country="DE", kind="court")  # saved just before ours
+        return create_bulk(**kwargs)
+
+    monkeypatch.setattr(services, "authorities_create_bulk", colleague_first)
+    data = csv_bytes(
+        HEADER + ",authority,authority_kind",
+        "R-1,DE,2020-03-10,legal_process,1,BKA,",
+        "R-2,DE,2020-03-10,legal_process,1,BKA,police",
+    )
+    result = run(data, batch_size=1)
+    assert [str(error) for error in result.errors] == [
+        "line 3, column authority_kind, value 'police': BKA (DE) is recorded as 'court', not 'police'"
+    ]
+    assert not DataRequest.objects.exists()  # (and the stand-in colleague's save, made inside the
+    # import's transaction, went with its rollback)
+
+
+def test_stating_other_for_an_authority_created_as_other_changes_nothing():
+    data = csv_bytes(
+        HEADER + ",authority,authority_kind",
+        "R-1,DE,2020-03-10,legal_process,1,BKA,",
+        "R-2,DE,2020-03-10,legal_process,1,BKA,other",
+    )
+    assert run(data, batch_size=1).ok
+    assert [h.kind for h in Authority.objects.get(name="BKA").history.all()] == ["other"]
 
 
 def test_a_new_authority_given_two_kinds_is_an_error_whichever_comes_first():

@@ -1277,10 +1277,8 @@ class _Importer:
         result = self.result
         add = result.add_error
         if len(record) != self.width:
-            if len(record) < self.width or any(map(str.strip, record[self.width :])):
-                self._odd_record(line, record)
-                return
-            del record[self.width :]  # empty cells after the last column: a stray comma or two
+            self._odd_record(line, record)
+            return
         record.append("")  # what the absent columns read
         raw = self.fields(record)
         (

@@ -144,17 +144,6 @@ def test_blank_lines_and_empty_trailing_columns_are_skipped():
     assert "skipped 2" in result.summary()
 
 
-def test_empty_cells_after_the_last_column_are_ignored():
-    # A stray comma at the end of some rows (hand-edited files); a value there is still an error.
-    data = csv_bytes(
-        HEADER, "R-1,DE,2020-03-10,legal_process,1,", "R-2,DE,2020-03-11,emergency,1, ,", GOOD_ROW
-    )
-    result = run(data)
-    assert result.ok and result.created == 3, result.error_lines()
-    result = run(csv_bytes(HEADER, "R-9,DE,2020-03-10,legal_process,1,,x"))
-    assert [str(error) for error in result.errors] == ["line 2: 7 fields, but the header names 5 columns"]
-
-
 def test_choices_in_another_case_are_accepted():
     data = csv_bytes(
         FULL_HEADER, "R-1,DE,2020-03-10,Legal_Process,1,BKA,Police,SUBPOENA,,Completed,All_Data,2020-03-12"

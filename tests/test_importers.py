@@ -144,6 +144,15 @@ def test_blank_lines_and_empty_trailing_columns_are_skipped():
     assert "skipped 2" in result.summary()
 
 
+def test_a_row_one_field_too_long_is_refused_even_if_the_extra_field_is_empty():
+    # An unquoted comma in a text value shifts the rest: accepting the empty last cell would
+    # store "Mail" as the product and " Chat" as the notes without a word.
+    header = HEADER + ",product,internal_notes"
+    result = run(csv_bytes(header, "R-1,DE,2020-03-10,legal_process,1,Mail, Chat,"))
+    assert [str(error) for error in result.errors] == ["line 2: 8 fields, but the header names 7 columns"]
+    assert not DataRequest.objects.exists()
+
+
 def test_choices_in_another_case_are_accepted():
     data = csv_bytes(
         FULL_HEADER, "R-1,DE,2020-03-10,Legal_Process,1,BKA,Police,SUBPOENA,,Completed,All_Data,2020-03-12"

@@ -78,6 +78,7 @@ COLUMNS = DESIGN_COLUMNS + EXTRA_COLUMNS + (VERSION_COLUMN,)
 REQUIRED_COLUMNS = DESIGN_COLUMNS[:5]
 
 MAX_ERRORS = 100  # listed; the rest are counted
+FIELD_LIMIT = 16 * 1024 * 1024  # characters a value may have (csv's default is 128 KiB)
 BATCH_SIZE = 1_000
 # A file this large, going into a table with fewer rows than the file, is bulk-loaded (see
 # _BulkLoadWriter): rebuilding the indexes once is then cheaper than updating them row by row.
@@ -408,6 +409,10 @@ class _CsvReader:
         return self.lines_before_csv + (self.records.line_num if self.records is not None else 0)
 
     def chunks(self) -> Iterator[Chunk]:
+        # A request's notes may be long (a memo pasted in): csv's default cap of 128 KiB a field
+        # would refuse what export_csv wrote. The cap is process-wide; it is only ever raised.
+        if csv.field_size_limit() < FIELD_LIMIT:
+            csv.field_size_limit(FIELD_LIMIT)
         read, limit = self.text.read, csv.field_size_limit()
         pending = ""  # the start of a line whose end is not read yet
         while True:

@@ -839,6 +839,18 @@ def test_the_version_column_is_checked_and_a_new_request_starts_at_version_1():
 # --- export -> import round trip ------------------------------------------------------------------
 
 
+def test_long_notes_round_trip(db):
+    memo = ('A memo pasted in, line after line, with a comma, "quotes" and ünïcödé.\n' * 4000).strip()
+    assert len(memo) > 131_072  # csv's default limit of a field
+    request = DataRequestFactory(reference="LONG-1", internal_notes=memo)
+    out = io.StringIO()
+    importers.export_csv(DataRequest.objects.filter(pk=request.pk), out)
+    DataRequest.objects.all().delete()
+    result = run(out.getvalue().encode())
+    assert result.ok, result.error_lines()
+    assert DataRequest.objects.get(reference="LONG-1").internal_notes == memo
+
+
 @pytest.fixture
 def varied_requests():
     """Requests using every importable field, including awkward text."""

@@ -1832,7 +1832,7 @@ class _Importer:
             raise ValidationError(
                 {
                     VERSION_COLUMN: (
-                        f"{request.reference} was changed in the database after this file was "
+                        "changed in the database after this file was "
                         f"exported (the file has version {version}, the database {request.version}); "
                         f"export it again and make the changes there"
                     )

@@ -95,7 +95,7 @@ def test_an_update_confirmed_after_a_colleague_saved_the_request_is_refused(clie
     services.request_update(request=request, internal_notes="the colleague's")  # meanwhile
     response = client.post(IMPORT, {"token": token, "confirm": "Import"})
     assert response.status_code == 200
-    refusal = "line 2, column version: ADM-1: ADM-1 was changed in the database after this file"
+    refusal = "line 2, column version: ADM-1: changed in the database after this file"
     assert refusal in page(response)
     request.refresh_from_db()
     assert request.internal_notes == "the colleague's"

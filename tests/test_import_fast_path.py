@@ -193,7 +193,7 @@ def test_update_checks_the_version_of_every_existing_request_in_a_large_file(mon
     data = csv_bytes(VERSIONED_HEADER, *rows)
     result = run(data, update=True, batch_size=7)  # (small batches let the fast path take rows)
     assert [str(error) for error in result.errors] == [
-        "line 2502, column version: F-02500: F-02500 was changed in the database after this file was "
+        "line 2502, column version: F-02500: changed in the database after this file was "
         "exported (the file has version 1, the database 2); export it again and make the changes there"
     ]
     stale.refresh_from_db()

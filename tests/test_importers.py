@@ -805,7 +805,7 @@ def test_update_refuses_a_request_changed_since_the_file_was_exported(tmp_path):
     with pytest.raises(CommandError) as raised:
         command(tmp_path, data.encode(), "--update")
     assert (
-        "line 2, column version: C-1: C-1 was changed in the database after this file was exported "
+        "line 2, column version: C-1: changed in the database after this file was exported "
         "(the file has version 1, the database 2); export it again and make the changes there"
     ) in raised.value.stderr
     assert "line 3" not in raised.value.stderr  # C-2 is still at the file's version

@@ -1659,6 +1659,7 @@ class _Importer:
         for authority in Authority.objects.filter(pk__in=list(self.stated_kinds)):
             authority.kind = self.stated_kinds[str(authority.pk)]
             authority._change_reason = "kind stated later in the same import"
+            authority._history_user = self.actor
             authority.save(update_fields=["kind"])
 
     def _create_authorities(self, writer: _Writer) -> dict[str, str]:

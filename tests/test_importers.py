@@ -611,14 +611,18 @@ def test_a_new_authority_takes_the_first_kind_the_file_states_wherever_it_is(bat
         "R-3,DE,2020-03-10,legal_process,1,BKA,",
         "R-4,DE,2020-03-10,legal_process,1,Landgericht,",
     )
-    result = run(data, batch_size=batch_size, bulk_load=bulk_load)
+    intake = UserFactory(username="intake")
+    result = run(data, batch_size=batch_size, bulk_load=bulk_load, actor=intake)
     assert result.ok, result.error_lines()
     bka = Authority.objects.get(name="BKA")
     assert bka.kind == "police"
     assert {r.authority for r in DataRequest.objects.filter(reference__in=["R-1", "R-2", "R-3"])} == {bka}
     assert Authority.objects.get(name="Landgericht").kind == "other"  # stated nowhere
     if batch_size == 1:  # created as "other" with R-1, then set by R-2: both in its history
-        assert [h.kind for h in bka.history.order_by("history_id")] == ["other", "police"]
+        assert [(h.kind, h.history_user) for h in bka.history.order_by("history_id")] == [
+            ("other", intake),
+            ("police", intake),
+        ]
 
 
 def test_an_authority_someone_else_creates_meanwhile_keeps_its_kind(monkeypatch):

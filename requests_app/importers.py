@@ -279,11 +279,8 @@ class ImportResult:
         elif self._listed and entry[:2] > self._listed[0][:2]:
             heapq.heapreplace(self._listed, entry)
 
-    def sorted_errors(self) -> list[RowError]:
-        return self.errors
-
     def error_lines(self) -> list[str]:
-        lines = [str(error) for error in self.sorted_errors()]
+        lines = [str(error) for error in self.errors]
         if self.errors_not_listed:
             lines.append(f"... and {self.errors_not_listed:,} more error(s) not listed.")
         return lines
@@ -576,11 +573,7 @@ class _Writer:
         return True
 
     def existing(self, references: list[str]) -> set[str]:
-        found: set[str] = set()
-        for start in range(0, len(references), 500):
-            chunk = references[start : start + 500]
-            found.update(DataRequest.objects.filter(reference__in=chunk).values_list("reference", flat=True))
-        return found
+        return _stored_references(references)
 
     def write(self, rows: list[tuple]) -> None:
         """Insert the rows, or raise DatabaseError having written none of them."""
@@ -1769,14 +1762,7 @@ class _Importer:
         references someone saved while the file was read, named by line, or else a rule this
         module missed, for the lines of the batch."""
         lines = {row[0]: line for line, row, _ in batch}
-        references = [row[0] for row in rows]
-        taken = set()
-        for start in range(0, len(references), 500):
-            taken.update(
-                DataRequest.objects.filter(reference__in=references[start : start + 500]).values_list(
-                    "reference", flat=True
-                )
-            )
+        taken = _stored_references([row[0] for row in rows])
         for reference in sorted(taken, key=lines.__getitem__):
             self.result.add_error(
                 lines[reference],
@@ -1893,6 +1879,15 @@ def _current(request: DataRequest, column: str):
     if column == "country":
         return request.country.code
     return getattr(request, _ATTRIBUTE[column])
+
+
+def _stored_references(references: list[str]) -> set[str]:
+    """Which of ``references`` are in the table (asked 500 at a time)."""
+    found: set[str] = set()
+    for start in range(0, len(references), 500):
+        chunk = references[start : start + 500]
+        found.update(DataRequest.objects.filter(reference__in=chunk).values_list("reference", flat=True))
+    return found
 
 
 def _first_line(error: Exception) -> str:

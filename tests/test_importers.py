@@ -442,7 +442,7 @@ def test_the_listed_errors_are_those_of_the_first_lines_whatever_order_they_were
 
 def test_errors_found_by_the_database_check_are_listed_with_the_rows_own(existing):
     result = run(csv_bytes(HEADER, "OLD-1,XX,2020-03-10,legal_process,1"))
-    assert [str(error) for error in result.sorted_errors()] == [
+    assert [str(error) for error in result.errors] == [
         "line 2, column country, value 'XX': unknown country; use its ISO 3166-1 alpha-2 code, e.g. HK",
         "line 2, column reference, value 'OLD-1': already in the database (import with --update to update "
         "existing requests)",
@@ -592,7 +592,7 @@ def test_an_authority_kind_contradicting_the_known_one_is_an_error():
         "R-3,FR,2020-03-10,legal_process,1,Parquet,court",
     )
     result = run(data)
-    assert [str(error) for error in result.sorted_errors()] == [
+    assert [str(error) for error in result.errors] == [
         "line 2, column authority_kind, value 'court': BKA (DE) is recorded as 'police', not 'court'",
         "line 4, column authority_kind, value 'court': Parquet (FR) is recorded as 'prosecutor', not 'court'",
     ]

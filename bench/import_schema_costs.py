@@ -1,15 +1,16 @@
 """Experiment (not in ``make bench``): what each part of DataRequest's schema costs a bulk import.
 
-``bench_import.py`` shows the importer at ~4.3-4.6x COPY and PostgreSQL's own share of that
-(the floor) at ~3.8x. This asks which part of the table the ratio hangs on: for each variant it
-drops some of the table's indexes or CHECK constraints in a scratch database, runs the same
-measurement as bench_import (COPY of the file into a plain table, then ``manage.py
-import_requests`` in a child process, a CHECKPOINT before each), and puts the schema back.
-The importer finds the table's indexes and constraints in the catalog, so it rebuilds exactly
-what each variant has. The variants run in turn, REPEATS times over, so that the machine's
-drift spreads over all of them.
+``bench_import.py`` measures the importer against COPY of the same file, and PostgreSQL's own
+share of it (the floor). This asks which part of the table the ratio hangs on: for each variant
+it drops some of the table's indexes or CHECK constraints (or puts others in their stead) in a
+scratch database, runs the same measurement as bench_import (COPY of the file into a plain
+table, then ``manage.py import_requests`` in a child process, a CHECKPOINT before each), and
+puts the schema back. The importer finds the table's indexes and constraints in the catalog, so
+it rebuilds exactly what each variant has. The variants run in turn, REPEATS times over, so
+that the machine's drift spreads over all of them.
 
-    python bench/import_schema_costs.py    # ~4 min; BENCH_SCHEMA_REPEATS=3 by default
+    python bench/import_schema_costs.py    # ~6 min; BENCH_SCHEMA_REPEATS=3 by default
+    BENCH_SCHEMA_VARIANTS=0,1 python bench/import_schema_costs.py   # only these variants
 
 Uses the database of BENCH_SCHEMA_DATABASE_URL (default: transparency_schema_costs on the local
 PostgreSQL), created if missing and migrated; never the one in DATABASE_URL.
@@ -58,24 +59,36 @@ def main() -> None:
         cursor.execute("SELECT indexname, indexdef FROM pg_indexes WHERE tablename = %s", [table])
         indexes = dict(cursor.fetchall())
     authority_index = next(name for name in indexes if "authority" in name)
-    country_index = "request_country_received_idx"
+    date_index = "request_received_country_idx"
+    # (indexes dropped, CHECKs dropped, indexes added in their stead)
     variants = {
-        "the table as it is": ([], []),
-        "without the (country, received_on) index": ([country_index], []),
-        "without the authority index": ([authority_index], []),
-        "without both": ([country_index, authority_index], []),
-        "without the 8 CHECKs on choices": ([], [check for check in checks if "ANY" in check[1]]),
-        "without all 16 CHECKs": ([], checks),
+        "the table as it is": ([], [], []),
+        "the two date indexes it had before 0010": (
+            [date_index],
+            [],
+            [
+                f"CREATE INDEX bench_country_received ON {table} (country, received_on)",
+                f"CREATE INDEX bench_received_type ON {table} (received_on, request_type)",
+            ],
+        ),
+        "without the authority index": ([authority_index], [], []),
+        "without the 8 CHECKs on choices": ([], [check for check in checks if "ANY" in check[1]], []),
+        "without all 16 CHECKs": ([], checks, []),
     }
+    only = os.environ.get("BENCH_SCHEMA_VARIANTS")  # e.g. "0,4,5": run only these
+    if only:
+        variants = {name: variants[name] for n, name in enumerate(variants) if str(n) in only.split(",")}
     ratios: dict[str, list[float]] = {name: [] for name in variants}
     for repeat in range(REPEATS):
-        for name, (dropped_indexes, dropped_checks) in variants.items():
+        for name, (dropped_indexes, dropped_checks, added_indexes) in variants.items():
             bench.reset_tables()
             with connection.cursor() as cursor:
                 for index in dropped_indexes:
                     cursor.execute(f'DROP INDEX "{index}"')
                 for check, _ in dropped_checks:
                     cursor.execute(f'ALTER TABLE {table} DROP CONSTRAINT "{check}"')
+                for definition in added_indexes:
+                    cursor.execute(definition)
             try:
                 bench.checkpoint()
                 connection.close()
@@ -86,6 +99,8 @@ def main() -> None:
             finally:
                 bench.reset_tables()  # empty, so putting the schema back is instant
                 with connection.cursor() as cursor:
+                    for definition in added_indexes:
+                        cursor.execute(f"DROP INDEX {definition.split()[2]}")
                     for index in dropped_indexes:
                         cursor.execute(indexes[index])
                     for check, definition in dropped_checks:

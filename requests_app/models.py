@@ -221,8 +221,13 @@ class DataRequest(models.Model):
     class Meta:
         ordering = ["-received_on", "reference"]
         indexes = [
-            models.Index(fields=["country", "received_on"], name="request_country_received_idx"),
-            models.Index(fields=["received_on", "request_type"], name="request_received_type_idx"),
+            # One index for the lists (newest first), a period's figures (a range of dates) and
+            # the country filter: country is an index condition, so even a country with no
+            # requests costs one walk of the index (~6 ms at a million requests) and a common
+            # one stops after a page. Two indexes, (country, received_on) and (received_on,
+            # request_type), did this before: the second doubled what every bulk import
+            # rebuilds (~1 s a million rows) for a tenth of a millisecond on the desk.
+            models.Index(fields=["received_on", "country"], name="request_received_country_idx"),
             # The queue's status filters and counts are about open requests, a small share of
             # the table (most of a history is completed): partial indexes skip the rest.
             models.Index(

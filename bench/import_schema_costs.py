@@ -60,22 +60,22 @@ def main() -> None:
         indexes = dict(cursor.fetchall())
     authority_index = next(name for name in indexes if "authority" in name)
     date_index = "request_received_country_idx"
-    # (indexes dropped, CHECKs dropped, indexes added in their stead)
+    # (indexes dropped, CHECKs dropped, indexes added in their stead: name -> columns)
     variants = {
-        "the table as it is": ([], [], []),
+        "the table as it is": ([], [], {}),
         "the two date indexes it had before 0010": (
             [date_index],
             [],
-            [
-                f"CREATE INDEX bench_country_received ON {table} (country, received_on)",
-                f"CREATE INDEX bench_received_type ON {table} (received_on, request_type)",
-            ],
+            {
+                "bench_country_received": "country, received_on",
+                "bench_received_type": "received_on, request_type",
+            },
         ),
-        "without the authority index": ([authority_index], [], []),
-        "without the 8 CHECKs on choices": ([], [check for check in checks if "ANY" in check[1]], []),
-        "without all 16 CHECKs": ([], checks, []),
+        "without the authority index": ([authority_index], [], {}),
+        "without the 8 CHECKs on choices": ([], [check for check in checks if "ANY" in check[1]], {}),
+        "without all 16 CHECKs": ([], checks, {}),
     }
-    only = os.environ.get("BENCH_SCHEMA_VARIANTS")  # e.g. "0,4,5": run only these
+    only = os.environ.get("BENCH_SCHEMA_VARIANTS")  # e.g. "0,1": run only these
     if only:
         variants = {name: variants[name] for n, name in enumerate(variants) if str(n) in only.split(",")}
     ratios: dict[str, list[float]] = {name: [] for name in variants}
@@ -87,8 +87,8 @@ def main() -> None:
                     cursor.execute(f'DROP INDEX "{index}"')
                 for check, _ in dropped_checks:
                     cursor.execute(f'ALTER TABLE {table} DROP CONSTRAINT "{check}"')
-                for definition in added_indexes:
-                    cursor.execute(definition)
+                for index, columns in added_indexes.items():
+                    cursor.execute(f"CREATE INDEX {index} ON {table} ({columns})")
             try:
                 bench.checkpoint()
                 connection.close()
@@ -99,8 +99,8 @@ def main() -> None:
             finally:
                 bench.reset_tables()  # empty, so putting the schema back is instant
                 with connection.cursor() as cursor:
-                    for definition in added_indexes:
-                        cursor.execute(f"DROP INDEX {definition.split()[2]}")
+                    for index in added_indexes:
+                        cursor.execute(f"DROP INDEX {index}")
                     for index in dropped_indexes:
                         cursor.execute(indexes[index])
                     for check, definition in dropped_checks:

@@ -39,7 +39,7 @@ ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "bench" / "out"
 ROWS = int(os.environ.get("BENCH_IMPORT_ROWS", "1000000"))
 TARGET_RATIO = 4.0
-REPEATS = int(os.environ.get("BENCH_IMPORT_REPEATS", "3"))
+REPEATS = max(1, int(os.environ.get("BENCH_IMPORT_REPEATS", "3")))
 TARGET_RSS_MB = 1024
 
 sys.path.insert(0, str(ROOT))

@@ -59,7 +59,7 @@ def main() -> None:
         cursor.execute("SELECT indexname, indexdef FROM pg_indexes WHERE tablename = %s", [table])
         indexes = dict(cursor.fetchall())
     authority_index = next(name for name in indexes if "authority" in name)
-    date_index = "request_received_country_idx"
+    date_index = "request_date_country_type_idx"
     # (indexes dropped, CHECKs dropped, indexes added in their stead: name -> columns)
     variants = {
         "the table as it is": ([], [], {}),
@@ -77,19 +77,20 @@ def main() -> None:
     }
     only = os.environ.get("BENCH_SCHEMA_VARIANTS")  # e.g. "0,1": run only these
     if only:
-        variants = {name: variants[name] for n, name in enumerate(variants) if str(n) in only.split(",")}
+        wanted = {number.strip() for number in only.split(",")}
+        variants = {name: variants[name] for n, name in enumerate(variants) if str(n) in wanted}
     ratios: dict[str, list[float]] = {name: [] for name in variants}
     for repeat in range(REPEATS):
         for name, (dropped_indexes, dropped_checks, added_indexes) in variants.items():
             bench.reset_tables()
-            with connection.cursor() as cursor:
-                for index in dropped_indexes:
-                    cursor.execute(f'DROP INDEX "{index}"')
-                for check, _ in dropped_checks:
-                    cursor.execute(f'ALTER TABLE {table} DROP CONSTRAINT "{check}"')
-                for index, columns in added_indexes.items():
-                    cursor.execute(f"CREATE INDEX {index} ON {table} ({columns})")
             try:
+                with connection.cursor() as cursor:
+                    for index in dropped_indexes:
+                        cursor.execute(f'DROP INDEX "{index}"')
+                    for check, _ in dropped_checks:
+                        cursor.execute(f'ALTER TABLE {table} DROP CONSTRAINT "{check}"')
+                    for index, columns in added_indexes.items():
+                        cursor.execute(f"CREATE INDEX {index} ON {table} ({columns})")
                 bench.checkpoint()
                 connection.close()
                 copy_seconds = bench.copy_baseline(path)
@@ -99,12 +100,17 @@ def main() -> None:
             finally:
                 bench.reset_tables()  # empty, so putting the schema back is instant
                 with connection.cursor() as cursor:
+                    # (whatever of the variant was put in place, even if it failed half-way)
                     for index in added_indexes:
-                        cursor.execute(f"DROP INDEX {index}")
+                        cursor.execute(f"DROP INDEX IF EXISTS {index}")
                     for index in dropped_indexes:
-                        cursor.execute(indexes[index])
+                        definition = indexes[index].replace("CREATE INDEX", "CREATE INDEX IF NOT EXISTS", 1)
+                        cursor.execute(definition)
                     for check, definition in dropped_checks:
-                        cursor.execute(f'ALTER TABLE {table} ADD CONSTRAINT "{check}" {definition}')
+                        cursor.execute(
+                            f'ALTER TABLE {table} DROP CONSTRAINT IF EXISTS "{check}", '
+                            f'ADD CONSTRAINT "{check}" {definition}'
+                        )
             ratios[name].append(import_seconds / copy_seconds)
             print(
                 f"[{repeat + 1}/{REPEATS}] {name}: COPY {copy_seconds:.2f} s, "

@@ -1099,15 +1099,18 @@ class _Importer:
         if records is not None:
             if set(map(len, records)) != {width}:
                 return None
-            fields = list(itertools.chain.from_iterable(records))
-        elif set(map(str.count, plain, itertools.repeat(",", count))) != {width - 1}:
-            return None
+            fields, stride = list(itertools.chain.from_iterable(records)), width
         else:
-            fields = ",".join(plain).split(",")
+            # Split all lines at once, each followed by a field "\n" (no line holds a newline).
+            # Those count newlines are where every record's field `width` would be only if each
+            # line has exactly width - 1 commas: one split, no count of commas line by line.
+            fields, stride = (",\n,".join(plain) + ",\n").split(","), width + 1
+            if len(fields) != count * stride or fields[width::stride].count("\n") != count:
+                return None
         blank = [""] * count
 
         def column(position: int | None) -> list[str]:
-            return blank if position is None else fields[position::width]
+            return blank if position is None else fields[position::stride]
 
         (
             references,
@@ -1131,7 +1134,7 @@ class _Importer:
         if (
             len(unique) != count
             or not self.seen.isdisjoint(unique)
-            or not min(map(len, references))
+            or "" in unique
             or max(map(len, references)) > _MAX_REFERENCE
             or "'" in joined
             or "\x00" in joined
@@ -1163,10 +1166,10 @@ class _Importer:
             authority_ids = [None if id_ and id_[:4] == _NEW else id_ for id_ in authority_ids]
         products = list(map(self.known_products.get, product))
         # Values in the other columns (the extra ones, unnamed ones) need the row loop.
-        others = [fields[position::width] for position in self.other_positions]
+        others = [fields[position::stride] for position in self.other_positions]
         plain_others = list(map(not_, map(any, zip(*others, strict=True)))) if others else [True] * count
         if self.version_position is not None:
-            versions = fields[self.version_position :: width]
+            versions = fields[self.version_position :: stride]
             if not self.good_versions.issuperset(filter(None, versions)):
                 good_version = self.good_versions.__contains__
                 plain_others = list(

@@ -158,6 +158,29 @@ def test_errors_in_later_chunks_are_reported_by_line_as_before(monkeypatch, chun
     assert not DataRequest.objects.filter(reference__startswith="F-").exists()
 
 
+@pytest.mark.parametrize("bulk_load", [None, True])
+def test_a_short_and_a_long_line_in_one_chunk_are_both_refused(monkeypatch, chunks_of, bulk_load):
+    """A line one field short, then one a field too long: split together they would line up
+    again (the short one's last field the long one's first, both blank), so each line's own
+    number of fields must be checked, not the chunk's."""
+    if bulk_load and connection.vendor != "postgresql":
+        pytest.skip("the bulk-load strategy is PostgreSQL's")
+    UserFactory(username="ana")
+    spy = FastPathSpy(monkeypatch)
+    rows = varied_rows(3000, extra=True)
+    assert rows[2420].endswith(",,,") and rows[2421].endswith(",,,")
+    rows[2420] = rows[2420][:-1]  # no assignee
+    rows[2421] = "," + rows[2421]  # a blank field before the reference
+    before = DataRequest.objects.count()
+    result = run(csv_bytes(EXTRA_HEADER, *rows), bulk_load=bulk_load, batch_size=7)
+    assert spy.rows > 1500
+    assert [str(error) for error in result.errors] == [
+        "line 2422: 14 fields, but the header names 15 columns",
+        "line 2423: 16 fields, but the header names 15 columns",
+    ]
+    assert DataRequest.objects.count() == before
+
+
 def test_with_more_errors_than_listed_both_paths_list_the_first_lines(monkeypatch, chunks_of):
     rows = varied_rows(3000, extra=False)
     bad = range(1000, 3000, 40)  # a count of 0

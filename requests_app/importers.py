@@ -38,6 +38,7 @@ from typing import BinaryIO
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import DatabaseError, OperationalError, connection, transaction
+from django.db.models import UniqueConstraint
 from django.utils import timezone
 from django_countries import countries
 
@@ -247,7 +248,7 @@ class ImportResult:
         self.columns: list[str] = []
         self.preview: list[tuple[int, list[str]]] = []
         self.run: ImportRun | None = None
-        self.read_twice = False  # the errors come from a second pass (see import_requests)
+        self.read_twice = False  # this is the second reading's result (see import_requests)
 
     @property
     def ok(self) -> bool:
@@ -305,6 +306,10 @@ class ImportResult:
 
 class _Rollback(Exception):
     """Raised inside the transaction to roll the whole import back."""
+
+
+class _ReadAgain(_Rollback):
+    """An error while references were left to the unique index: roll back, read the file again."""
 
 
 class _FileError(Exception):
@@ -840,9 +845,17 @@ class _BulkLoadWriter(_CopyWriter):
                     "LEAST(%s, current_setting('max_parallel_maintenance_workers')::int)::text, true)",
                     [workers],
                 )
+            # The primary key and unique constraints first: a duplicate reference that the
+            # import left to the unique index (see _Importer.trusting) stops the rebuild at once.
+            foreign_keys = []
+            for name, definition, column in self.constraints:
+                if definition.startswith("FOREIGN KEY"):
+                    foreign_keys.append((name, definition, column))
+                else:
+                    cursor.execute(f'ALTER TABLE {self.table} ADD CONSTRAINT "{name}" {definition}')
             for _, definition in self.indexes:
                 cursor.execute(definition)
-            for name, definition, column in self.constraints:
+            for name, definition, column in foreign_keys:
                 # Checking a foreign key is one query, planned with statistics of the table before
                 # the load (none, or of other rows: after the table was emptied, a walk of a new
                 # index took 1 s, a nested loop 6 s). So its plan is set: on a sparse column, the
@@ -943,9 +956,11 @@ class _Importer:
         # in the order they came (see _first_line).
         self.seen: set[str] = set()
         # Unless told to keep them all, a bulk load into an empty table keeps only those of the
-        # row loop: a duplicate between the column-at-a-time rows stops the rebuild of the unique
-        # index at the end, and import_requests then reads the file again, keeping them all, to
-        # name each one. A million references held cost ~0.3 s and ~120 MB.
+        # row loop (``trusting``): a reference repeated in the file, once at least in a row
+        # checked a column at a time, stops the rebuild of the unique index at the end, and
+        # import_requests then reads the file again, keeping them all, to name each duplicate.
+        # So does any other error (the first reading stops there). A million references held
+        # cost ~0.3 s and ~120 MB.
         self.keep_references = keep_references
         self.trusting = False  # leaving duplicates to the unique index (see read_rows)
         self.left_to_index = False  # ... and did so for some rows
@@ -1044,6 +1059,8 @@ class _Importer:
         text_tail = writer.text_tail() if writer.takes_text and not writer.may_exist() else None
         self.trusting = text_tail is not None and not self.keep_references
         for lines, records, fast in self._pieces(chunks, text_tail):
+            if self.left_to_index and not result.ok:
+                raise _ReadAgain  # the second reading lists every error, duplicates included
             if lines is None:  # lines of text for write_text(), in the order of the file
                 if batch or rejected:
                     flush()
@@ -1106,9 +1123,10 @@ class _Importer:
         instead of a Python loop over rows (about twice as fast).
         A record with a value not met before is left to the row loop, which checks it in full
         and learns its spellings. Any doubt about the chunk (a record with too few or too many
-        fields, a reference not new or not as stored) leaves the whole chunk to it, and so does
-        a chunk with more than a quarter of such records (the file is still being learnt). Only
-        the references of the rows returned are marked as seen (none while ``trusting``).
+        fields, a reference seen before or not as stored) leaves the whole chunk to it, and so
+        does a chunk with more than a quarter of such records (the file is still being learnt).
+        Only the references of the rows returned are marked as seen (none while ``trusting``:
+        a reference repeated then is left to the unique index).
         """
         count = len(plain if records is None else records)
         width = self.width
@@ -1145,9 +1163,9 @@ class _Importer:
             outcome,
             decided,
         ) = map(column, self.design_positions)
-        # References: new, unique, and as the row loop would store them (not empty, not too long,
-        # no surrounding spaces, no NUL, no "'" of a protected formula), and for COPY text with
-        # nothing to escape.
+        # References: not seen before (unless trusting), unique in the chunk, and as the row loop
+        # would store them (not empty, not too long, no surrounding spaces, no NUL, no "'" of a
+        # protected formula), and for COPY text with nothing to escape.
         unique = set(references)
         joined = "".join(references)
         if (
@@ -1970,24 +1988,25 @@ def import_requests(
         dry_run=dry_run,
         actor=actor,
         origin=origin,
-        today=today,
+        today=today or timezone.localdate(),  # the same day for both readings
         batch_size=batch_size,
         max_errors=max_errors,
         preview_rows=preview_rows,
         progress=progress,
         bulk_load=bulk_load,
     )
-    started = time.monotonic()
     start = _position(source)
-    result, trusted = _import_once(source, keep_references=start is None, **options)
-    if trusted and not result.ok:
-        # The first pass left duplicate references to the unique index, which names none of
-        # them (and once an error had stopped the writing, to nothing): read the file again,
-        # keeping every reference, for the full list of problems. It is all or nothing as well.
+    result, read_again = _import_once(source, keep_references=start is None, **options)
+    if read_again:
+        # The first reading left duplicate references to the unique index, which refused one
+        # without naming the lines, or stopped at another error before the index was rebuilt:
+        # read the file again, keeping every reference, for the full list of problems (and
+        # nothing written, as before).
         source.seek(start)
+        if progress is not None:
+            progress(0, 0.0)
         result, _ = _import_once(source, keep_references=True, **options)
         result.read_twice = True
-        result.seconds = time.monotonic() - started
     return result
 
 
@@ -2008,14 +2027,15 @@ def _import_once(
     dry_run: bool,
     actor,
     origin: str,
-    today: datetime.date | None,
+    today: datetime.date,
     batch_size: int,
     max_errors: int,
     preview_rows: int,
     progress: Callable[[int, float], None] | None,
     bulk_load: bool | None,
 ) -> tuple[ImportResult, bool]:
-    """One pass of import_requests: its result, and whether it left duplicates to the index."""
+    """One reading of import_requests: its result, and whether the file must be read again
+    (keeping every reference) for the full list of errors."""
     result = ImportResult(file_name=file_name, dry_run=dry_run, update=update, max_errors=max_errors)
     started = time.monotonic()
     expected_bytes = _size_of(source)
@@ -2027,7 +2047,7 @@ def _import_once(
                 update=update,
                 dry_run=dry_run,
                 actor=actor,
-                today=today or timezone.localdate(),
+                today=today,
                 batch_size=batch_size,
                 preview_rows=preview_rows,
                 progress=progress,
@@ -2044,7 +2064,7 @@ def _import_once(
             try:
                 _read(importer, writer, _CsvReader(source, hashing))
                 if not result.ok:
-                    raise _Rollback
+                    raise _ReadAgain if importer.left_to_index else _Rollback
             except BaseException:
                 if isinstance(writer, _BulkLoadWriter):
                     # Before the rollback: while a COPY is open, psycopg holds the connection's
@@ -2070,15 +2090,32 @@ def _import_once(
                 held=result.held,
                 blank_lines=result.blank_lines,
             )
+    except _ReadAgain:
+        result.run = None
+        return result, True
     except _Rollback:
         result.run = None
     except DatabaseError as error:
         # The constraints are the backstop (in a bulk load they are checked as a whole, at the
         # end); nothing was written.
         result.run = None
+        if importer is not None and importer.left_to_index and _refused_duplicate_reference(error):
+            return result, True
         result.add_error(None, "", "", f"the database refused the import: {_first_line(error)}")
     result.seconds = time.monotonic() - started
-    return result, importer is not None and importer.left_to_index
+    return result, False
+
+
+def _refused_duplicate_reference(error: DatabaseError) -> bool:
+    """Whether it was the unique constraint on the reference that refused the rows."""
+    cause = error.__cause__
+    return getattr(cause, "sqlstate", None) == "23505" and getattr(
+        getattr(cause, "diag", None), "constraint_name", None
+    ) in {
+        constraint.name
+        for constraint in DataRequest._meta.constraints
+        if isinstance(constraint, UniqueConstraint) and tuple(constraint.fields) == ("reference",)
+    }
 
 
 def _read(importer: _Importer, writer: _Writer, reader: _CsvReader) -> None:

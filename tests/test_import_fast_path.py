@@ -204,10 +204,15 @@ class OneWayStream(io.RawIOBase):
         return self.data.readinto(buffer)
 
 
-def file_with_a_late_duplicate() -> tuple[bytes, str]:
-    """3,000 rows; line 2502 repeats the reference of line 1502 (both far past the learning)."""
+def file_with_a_late_duplicate(*, respelled: bool = False) -> tuple[bytes, str]:
+    """3,000 rows; line 2502 repeats the reference of line 1502 (both far past the learning),
+    ``respelled`` with a country spelt as no row before it, which only the row loop checks."""
     rows = varied_rows(3000, extra=False)
     rows[2500] = rows[1500]
+    if respelled:
+        fields = rows[2500].split(",")
+        fields[1] = fields[1][0].lower() + fields[1][1].upper()
+        rows[2500] = ",".join(fields)
     error = (
         "line 2502, column reference, value 'F-01500': duplicate reference: already on line 1502 of this file"
     )
@@ -215,15 +220,17 @@ def file_with_a_late_duplicate() -> tuple[bytes, str]:
 
 
 @postgresql_only
+@pytest.mark.parametrize("respelled", [False, True], ids=["column at a time", "row loop"])
 @pytest.mark.parametrize("rewindable", [True, False])
 def test_a_duplicate_the_bulk_load_left_to_the_unique_index_is_named_by_line(
-    monkeypatch, chunks_of, rewindable
+    monkeypatch, chunks_of, rewindable, respelled
 ):
     """Into an empty table the bulk load keeps no references of the rows it checks a column at
-    a time; the rebuilt unique index refuses the duplicate, and a second reading of the file,
-    keeping them all, names it. A stream that cannot be read twice keeps them from the start."""
+    a time; the rebuilt unique index refuses the duplicate (whichever way its second copy was
+    checked), and a second reading of the file, keeping them all, names it. A stream that
+    cannot be read twice keeps them from the start."""
     spy = FastPathSpy(monkeypatch)
-    data, error = file_with_a_late_duplicate()
+    data, error = file_with_a_late_duplicate(respelled=respelled)
     before = table_counts()
     source = io.BytesIO(data) if rewindable else OneWayStream(data)
     result = importers.import_requests(source, file_name="requests.csv", bulk_load=True, batch_size=7)
@@ -245,6 +252,61 @@ def test_the_command_says_why_it_reads_the_file_again(tmp_path, chunks_of):
     assert [line for line in lines[again:] if "rows checked" in line]  # ... and the second's
     assert lines[-1] == error
     assert table_counts() == before
+
+
+@postgresql_only
+def test_the_second_reading_starts_where_the_stream_started(chunks_of):
+    data, error = file_with_a_late_duplicate()
+    source = io.BytesIO(b"not part of the file\n" + data)
+    source.seek(len(b"not part of the file\n"))
+    result = importers.import_requests(source, file_name="requests.csv", bulk_load=True, batch_size=7)
+    assert [str(found) for found in result.errors] == [error]
+    assert result.read_twice
+
+
+@postgresql_only
+def test_any_error_in_a_bulk_load_that_kept_no_references_is_listed_by_a_second_reading(
+    monkeypatch, chunks_of
+):
+    """The first reading stops at the error (it could not name a duplicate after it); the
+    second lists every error, here the one."""
+    rows = varied_rows(3000, extra=False)
+    fields = rows[2250].split(",")
+    fields[4] = "0"
+    rows[2250] = ",".join(fields)
+    reads = []
+    once = importers._import_once
+    monkeypatch.setattr(
+        importers, "_import_once", lambda *args, **kwargs: reads.append(1) or once(*args, **kwargs)
+    )
+    result = run(csv_bytes(FULL_HEADER, *rows), bulk_load=True, batch_size=7)
+    assert [str(found) for found in result.errors] == [
+        "line 2252, column accounts_specified, value '0': a request names at least 1 account"
+    ]
+    assert result.read_twice and len(reads) == 2
+    assert not DataRequest.objects.filter(reference__startswith="F-").exists()
+
+
+@postgresql_only
+def test_a_database_error_other_than_a_duplicate_is_reported_without_a_second_reading(monkeypatch, chunks_of):
+    finish = importers._BulkLoadWriter.finish
+    calls = []
+
+    def failing_finish(writer):
+        calls.append(1)
+        finish(writer)
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1 / 0")
+
+    monkeypatch.setattr(importers._BulkLoadWriter, "finish", failing_finish)
+    data, _ = file_with_a_late_duplicate()
+    data = data.replace(b"F-01500,", b"F-99999,", 1)  # no duplicate now
+    result = run(data, bulk_load=True, batch_size=7)
+    assert [str(found) for found in result.errors] == [
+        "file: the database refused the import: division by zero"
+    ]
+    assert not result.read_twice and calls == [1]
+    assert not DataRequest.objects.filter(reference__startswith="F-").exists()
 
 
 def test_with_more_errors_than_listed_both_paths_list_the_first_lines(monkeypatch, chunks_of):
@@ -431,8 +493,8 @@ def test_an_error_after_rows_were_copied_rolls_back_without_waiting_on_the_open_
         f"line {len(rows) + 1}, column country, value 'ZZ': unknown country; use its ISO 3166-1 alpha-2 "
         "code, e.g. HK"
     ]
-    # (read twice when the first pass left duplicates to the unique index: see the tests below)
-    assert open_copies == [False] * (2 if result.read_twice else 1)
+    assert open_copies == [False]
+    assert not result.read_twice  # (40 rows: the row loop checked them all, keeping references)
     assert not DataRequest.objects.filter(reference__startswith="F-").exists()
 
 

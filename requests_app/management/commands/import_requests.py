@@ -85,15 +85,15 @@ class Command(BaseCommand):
         except OSError as error:
             raise CommandError(f"Cannot read {file}: {error.strerror}.") from None
 
-        next_report, last_rows = progress_every, 0
+        next_report = progress_every
 
         def progress(rows: int, seconds: float) -> None:
-            nonlocal next_report, last_rows
-            if rows < last_rows:  # a second pass (see importers.import_requests)
+            nonlocal next_report
+            if rows == 0:  # the file is read again (see importers.import_requests)
                 next_report = progress_every
                 if verbosity > 0:
                     self.stderr.write("  errors found: reading the file again for the full list")
-            last_rows = rows
+                return
             if progress_every > 0 and verbosity > 0 and rows >= next_report:
                 rate = rows / seconds if seconds else 0
                 self.stderr.write(f"  {rows:,} rows checked and written, {rate:,.0f} rows/s, {seconds:.1f} s")

@@ -8,7 +8,7 @@ bench/out/, then, in the same run and on the same database:
 2. the importer: ``manage.py import_requests FILE`` in a child process, every check on, into the
    empty DataRequest table (indexes, constraints, a pause decision in force holding some rows).
 
-Prints both times and their ratio, for BENCH_IMPORT_REPEATS (default 3) pairs in turn, then
+Prints both times and their ratio, for BENCH_IMPORT_REPEATS (default 5) pairs in turn, then
 the median ratio (target: importer <= 4x COPY) and the importer's peak RSS (target: under 1 GB;
 the file is streamed, not held). Then, for scale, the floor any importer pays to put these rows
 into DataRequest's table, measured with the rows the last import produced:
@@ -39,7 +39,7 @@ ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "bench" / "out"
 ROWS = int(os.environ.get("BENCH_IMPORT_ROWS", "1000000"))
 TARGET_RATIO = 4.0
-REPEATS = max(1, int(os.environ.get("BENCH_IMPORT_REPEATS", "3")))
+REPEATS = max(1, int(os.environ.get("BENCH_IMPORT_REPEATS", "5")))
 TARGET_RSS_MB = 1024
 
 sys.path.insert(0, str(ROOT))

@@ -1,7 +1,8 @@
 """Bulk intake of request records from CSV, shared by ``manage.py import_requests`` and the admin.
 
 A platform adopting Transparency arrives with years of requests in spreadsheets and exports of its
-old case tool. ``import_requests`` reads such a file in one streaming pass, checks every row with
+old case tool. ``import_requests`` reads such a file in one streaming pass (a file with errors
+may take two: see there), checks every row with
 dedicated code that enforces the model's rules (``DataRequest.clean()``, the named constraints and
 the hold rule of ``services.request_create``) and writes the rows inside **one transaction**: any
 error, an exception or a killed process leaves the database exactly as it was.
@@ -341,11 +342,14 @@ class _HashingReader(io.RawIOBase):
         return size
 
 
-def _first_undecodable_line(source: BinaryIO) -> tuple[int, str] | None:
+def _first_undecodable_line(source: BinaryIO, start: int | None) -> tuple[int, str] | None:
     """Find the line that is not UTF-8 (a second look, only once decoding failed): its number,
-    counted as the reader counts lines (CRLF, LF or a CR alone end one), and the first bad byte."""
+    counted as the reader counts lines (CRLF, LF or a CR alone end one), and the first bad byte.
+    ``start``: where the file began in the stream (None: it cannot be read again)."""
+    if start is None:
+        return None
     try:
-        source.seek(0)
+        source.seek(start)
     except (AttributeError, OSError, ValueError):
         return None
     line, carry, after_cr = 1, b"", False
@@ -402,6 +406,7 @@ class _CsvReader:
 
     def __init__(self, source: BinaryIO, hashing: _HashingReader):
         self.source = source
+        self.start = _position(source)
         self.text = io.TextIOWrapper(io.BufferedReader(hashing, 1 << 16), encoding="utf-8-sig", newline="")
         self.lines_before_csv = 0  # physical lines split here before csv.reader took over
         self.records = None  # that csv.reader
@@ -484,7 +489,7 @@ class _CsvReader:
     def problem(self, error: Exception) -> RowError:
         """What to tell the user about a decoding or CSV error raised while reading."""
         if isinstance(error, UnicodeDecodeError):
-            found = _first_undecodable_line(self.source)
+            found = _first_undecodable_line(self.source, self.start)
             where = f"byte {found[1]} on line {found[0]}" if found else f"byte {error.start}"
             return RowError(
                 found[0] if found else None,
@@ -704,8 +709,8 @@ class _BulkLoadWriter(_CopyWriter):
                 [self.table, DataRequest._meta.pk.column],
             )
             self.sequence, self.sequence_cache = cursor.fetchone()
-            # Rebuilt in this order: the primary key, the unique constraints, the foreign keys
-            # (with the column each one checks).
+            # Rebuilt in this order (see finish): the primary key, the unique constraints, the
+            # secondary indexes, the foreign keys (with the column each one checks).
             cursor.execute(
                 "SELECT c.conname, pg_get_constraintdef(c.oid), a.attname FROM pg_constraint c "
                 "LEFT JOIN pg_attribute a ON c.contype = 'f' AND cardinality(c.conkey) = 1 "
@@ -1965,6 +1970,7 @@ def import_requests(
     preview_rows: int = 0,
     progress: Callable[[int, float], None] | None = None,
     bulk_load: bool | None = None,
+    reading_again: Callable[[], None] | None = None,
 ) -> ImportResult:
     """Import every row of a CSV file (a binary stream) in one transaction, or nothing if one is wrong.
 
@@ -1974,8 +1980,8 @@ def import_requests(
     ``dry_run`` does everything, then rolls back. New requests are held by the pause decisions
     in force on ``today``, by the rule ``request_create`` applies. ``bulk_load`` forces (or, with
     False, forbids) the PostgreSQL bulk-load strategy; by default large files use it.
-    ``progress(rows, seconds)`` is called as rows are read; it starts again from 0 when a file
-    with errors is read a second time (see below).
+    ``progress(rows, seconds)`` is called as rows are read. A file with errors may be read a
+    second time (see below): ``reading_again()`` is called first, and the rows count from 0.
     """
     if batch_size < 1:
         raise ValueError("batch_size must be at least 1")
@@ -1995,6 +2001,7 @@ def import_requests(
         progress=progress,
         bulk_load=bulk_load,
     )
+    started = time.monotonic()
     start = _position(source)
     result, read_again = _import_once(source, keep_references=start is None, **options)
     if read_again:
@@ -2003,10 +2010,11 @@ def import_requests(
         # read the file again, keeping every reference, for the full list of problems (and
         # nothing written, as before).
         source.seek(start)
-        if progress is not None:
-            progress(0, 0.0)
+        if reading_again is not None:
+            reading_again()
         result, _ = _import_once(source, keep_references=True, **options)
         result.read_twice = True
+        result.seconds = time.monotonic() - started  # both readings
     return result
 
 

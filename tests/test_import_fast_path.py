@@ -254,6 +254,12 @@ def test_the_command_says_why_it_reads_the_file_again(tmp_path, chunks_of):
     assert table_counts() == before
 
 
+def test_a_file_without_rows_is_read_once(tmp_path):
+    out, err = command(tmp_path, csv_bytes(FULL_HEADER), "--bulk-load", "--progress-every", "1")
+    assert "reading the file again" not in err
+    assert "created 0" in out
+
+
 @postgresql_only
 def test_the_second_reading_starts_where_the_stream_started(chunks_of):
     data, error = file_with_a_late_duplicate()
@@ -274,21 +280,38 @@ def test_any_error_in_a_bulk_load_that_kept_no_references_is_listed_by_a_second_
     fields = rows[2250].split(",")
     fields[4] = "0"
     rows[2250] = ",".join(fields)
-    reads = []
-    once = importers._import_once
-    monkeypatch.setattr(
-        importers, "_import_once", lambda *args, **kwargs: reads.append(1) or once(*args, **kwargs)
+    readings = [[]]  # the rows each reading reported, as it went
+    result = run(
+        csv_bytes(FULL_HEADER, *rows),
+        bulk_load=True,
+        batch_size=7,
+        progress=lambda rows, seconds: readings[-1].append(rows),
+        reading_again=lambda: readings.append([]),
     )
-    result = run(csv_bytes(FULL_HEADER, *rows), bulk_load=True, batch_size=7)
     assert [str(found) for found in result.errors] == [
         "line 2252, column accounts_specified, value '0': a request names at least 1 account"
     ]
-    assert result.read_twice and len(reads) == 2
+    assert result.read_twice and len(readings) == 2
+    assert 2250 <= max(readings[0]) < 2400  # the first stopped a chunk after the error
+    assert max(readings[1]) == 3000  # the second read to the end
     assert not DataRequest.objects.filter(reference__startswith="F-").exists()
 
 
+FAILURES = {
+    "division by zero": ["SELECT 1 / 0"],
+    'duplicate key value violates unique constraint "other_code_unique"': [  # not the reference's
+        "CREATE TEMPORARY TABLE other (code int CONSTRAINT other_code_unique UNIQUE)",
+        "INSERT INTO other VALUES (1), (1)",
+    ],
+}
+
+
 @postgresql_only
-def test_a_database_error_other_than_a_duplicate_is_reported_without_a_second_reading(monkeypatch, chunks_of):
+@pytest.mark.parametrize("failure", FAILURES)
+def test_a_database_error_other_than_a_duplicate_is_reported_without_a_second_reading(
+    monkeypatch, chunks_of, failure
+):
+    spy = FastPathSpy(monkeypatch)
     finish = importers._BulkLoadWriter.finish
     calls = []
 
@@ -296,15 +319,15 @@ def test_a_database_error_other_than_a_duplicate_is_reported_without_a_second_re
         calls.append(1)
         finish(writer)
         with connection.cursor() as cursor:
-            cursor.execute("SELECT 1 / 0")
+            for statement in FAILURES[failure]:
+                cursor.execute(statement)
 
     monkeypatch.setattr(importers._BulkLoadWriter, "finish", failing_finish)
     data, _ = file_with_a_late_duplicate()
     data = data.replace(b"F-01500,", b"F-99999,", 1)  # no duplicate now
     result = run(data, bulk_load=True, batch_size=7)
-    assert [str(found) for found in result.errors] == [
-        "file: the database refused the import: division by zero"
-    ]
+    assert spy.rows > 1500  # (references were left to the index)
+    assert [str(found) for found in result.errors] == [f"file: the database refused the import: {failure}"]
     assert not result.read_twice and calls == [1]
     assert not DataRequest.objects.filter(reference__startswith="F-").exists()
 

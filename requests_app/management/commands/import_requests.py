@@ -89,16 +89,17 @@ class Command(BaseCommand):
 
         def progress(rows: int, seconds: float) -> None:
             nonlocal next_report
-            if rows == 0:  # the file is read again (see importers.import_requests)
-                next_report = progress_every
-                if verbosity > 0:
-                    self.stderr.write("  errors found: reading the file again for the full list")
-                return
             if progress_every > 0 and verbosity > 0 and rows >= next_report:
                 rate = rows / seconds if seconds else 0
                 self.stderr.write(f"  {rows:,} rows checked and written, {rate:,.0f} rows/s, {seconds:.1f} s")
                 self.stderr.flush()
                 next_report = (rows // progress_every + 1) * progress_every
+
+        def reading_again() -> None:
+            nonlocal next_report
+            next_report = progress_every
+            if verbosity > 0:
+                self.stderr.write("  errors found: reading the file again for the full list")
 
         with source:
             result = importers.import_requests(
@@ -111,6 +112,7 @@ class Command(BaseCommand):
                 batch_size=batch_size,
                 bulk_load=bulk_load,
                 progress=progress,
+                reading_again=reading_again,
             )
         if not result.ok:
             for line in result.error_lines():

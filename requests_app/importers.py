@@ -2,10 +2,10 @@
 
 A platform adopting Transparency arrives with years of requests in spreadsheets and exports of its
 old case tool. ``import_requests`` reads such a file in one streaming pass (a file with errors
-may take two: see there), checks every row with
-dedicated code that enforces the model's rules (``DataRequest.clean()``, the named constraints and
-the hold rule of ``services.request_create``) and writes the rows inside **one transaction**: any
-error, an exception or a killed process leaves the database exactly as it was.
+may take two: see there), checks every row with dedicated code that enforces the model's rules
+(``DataRequest.clean()``, the named constraints and the hold rule of ``services.request_create``)
+and writes the rows inside **one transaction**: any error, an exception or a killed process
+leaves the database exactly as it was.
 
 The format (``COLUMNS``) is DESIGN.md's list followed by the other importable fields, so that
 ``export_rows`` -> ``import_requests`` round-trips a request losslessly, and the version it was

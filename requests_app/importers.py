@@ -1942,12 +1942,15 @@ def _first_line(error: Exception) -> str:
 
 
 def _size_of(source: BinaryIO) -> int | None:
+    """Bytes from where the stream is to its end, if it can be rewound (see _position)."""
+    position = _position(source)
+    if position is None:
+        return None
     try:
-        position = source.tell()
         size = source.seek(0, io.SEEK_END)
         source.seek(position)
         return size - position
-    except (AttributeError, OSError, ValueError):
+    except (OSError, ValueError):
         return None
 
 

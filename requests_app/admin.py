@@ -18,9 +18,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.html import format_html
-from simple_history.admin import SimpleHistoryAdmin
 
 from . import admin_import, selectors, services
+from .admin_history import HistoryIsReadOnly, ReadOnlyHistoryAdmin
 from .models import Authority, DataRequest, FigureRow, PauseDecision, Publication
 from .periods import Period
 
@@ -30,7 +30,7 @@ from .periods import Period
 
 
 @admin.register(Authority)
-class AuthorityAdmin(SimpleHistoryAdmin):
+class AuthorityAdmin(ReadOnlyHistoryAdmin):
     list_display = ["name", "country", "kind"]
     list_filter = ["kind", "country"]
     search_fields = ["name"]
@@ -185,7 +185,7 @@ class CompleteForm(forms.Form):
 
 
 @admin.register(DataRequest)
-class DataRequestAdmin(admin_import.RequestImportExportMixin, SimpleHistoryAdmin):
+class DataRequestAdmin(admin_import.RequestImportExportMixin, ReadOnlyHistoryAdmin):
     form = VersionedForm
     list_display = [
         "reference",
@@ -399,8 +399,14 @@ class PauseDecisionForm(VersionedForm):
         return cleaned
 
 
+class LiftForm(forms.Form):
+    ended_on = forms.DateField(
+        label="Ended on", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+
+
 @admin.register(PauseDecision)
-class PauseDecisionAdmin(SimpleHistoryAdmin):
+class PauseDecisionAdmin(ReadOnlyHistoryAdmin):
     form = PauseDecisionForm
     list_display = [
         "country_display",
@@ -489,18 +495,22 @@ class PauseDecisionAdmin(SimpleHistoryAdmin):
     @admin.action(description="Lift selected decisions…", permissions=["change"])
     def lift(self, request, queryset):
         open_decisions = [p for p in queryset if p.ended_on is None]
-        if "apply" in request.POST:
-            ended_on = forms.DateField().clean(request.POST.get("ended_on"))
-            released = 0
+        form = LiftForm(
+            request.POST if "apply" in request.POST else None, initial={"ended_on": timezone.localdate()}
+        )
+        if form.is_valid():
+            ended_on = form.cleaned_data["ended_on"]
+            lifted = released = 0
             for pause in open_decisions:
                 try:
                     _, change = services.pause_lift(pause=pause, ended_on=ended_on, actor=request.user)
                 except ValidationError as error:
                     self.message_user(request, f"{pause}: {' '.join(error.messages)}", messages.ERROR)
                 else:
+                    lifted += 1
                     released += change.to_release
             self.message_user(
-                request, f"Lifted {len(open_decisions)} decision(s); {released} request(s) back in review."
+                request, f"Lifted {lifted} decision(s); {released} request(s) back in review."
             )
             return None
         return TemplateResponse(
@@ -513,7 +523,7 @@ class PauseDecisionAdmin(SimpleHistoryAdmin):
                     (p, p.held_requests.filter(status=DataRequest.Status.ON_HOLD).count())
                     for p in open_decisions
                 ],
-                "today": timezone.localdate().isoformat(),
+                "form": form,
                 "opts": self.model._meta,
                 "action_checkbox_name": ACTION_CHECKBOX_NAME,
                 "selected": request.POST.getlist(ACTION_CHECKBOX_NAME),
@@ -595,7 +605,7 @@ class RepublishForm(forms.Form):
 
 
 @admin.register(Publication)
-class PublicationAdmin(admin.ModelAdmin):
+class PublicationAdmin(HistoryIsReadOnly, admin.ModelAdmin):
     list_display = ["period", "version", "source", "published_at", "published_by", "note"]
     list_filter = ["source", "period"]
     search_fields = ["period", "note"]

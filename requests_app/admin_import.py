@@ -26,6 +26,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 
 from . import importers
+from .admin_history import HistoryIsReadOnly
 from .models import ImportRun
 
 PREVIEW_ROWS = 10
@@ -190,7 +191,7 @@ def _csv_stream(queryset):
         yield writer.writerow(row)
 
 
-class ImportRunAdmin(admin.ModelAdmin):
+class ImportRunAdmin(HistoryIsReadOnly, admin.ModelAdmin):
     """Read-only: the record of every completed import."""
 
     list_display = [

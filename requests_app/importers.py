@@ -973,7 +973,9 @@ class _Importer:
         self.seen_lines = array("q")
         self.first_lines: dict[str, int] = {}
         self.first_lines_upto = 0  # seen_order[:first_lines_upto] is in first_lines
-        self.good_dates: set[str] = set()
+        self.good_dates: set[str] = set()  # valid and not after today: any date column takes them
+        self.good_later_dates: set[str] = set()  # after today: only a notification delay may be
+        self.today_iso = today.isoformat()
         self.good_counts: dict[str, str] = {}
         self.good_versions: set[str] = set()
         self.authorities: dict[tuple[str, str], tuple[str, str]] = {
@@ -1562,8 +1564,11 @@ class _Importer:
             reason = f"longer than {_MAX_REFERENCE} characters"
         self.result.add_error(line, "reference", reference, reason)
 
-    def _date(self, line: int, column: str, value: str, *, required: bool = False) -> None:
-        """Check a date not seen before; good ones are remembered."""
+    def _date(
+        self, line: int, column: str, value: str, *, required: bool = False, later_ok: bool = False
+    ) -> None:
+        """Check a date not seen before; good ones are remembered. Only a notification delay
+        may lie after today: a request cannot be received, acknowledged or decided tomorrow."""
         if not value:
             if required:
                 self.result.add_error(line, column, "", "required: the date the request was received")
@@ -1571,8 +1576,12 @@ class _Importer:
         problem = _date_problem(value)
         if problem:
             self.result.add_error(line, column, value, problem)
-        else:
+        elif value <= self.today_iso:
             self.good_dates.add(value)
+        elif later_ok:
+            self.good_later_dates.add(value)
+        else:
+            self.result.add_error(line, column, value, f"in the future: today is {self.today_iso}")
 
     def _count(self, line: int, value: str) -> str:
         count, problem = _count(value)
@@ -1631,8 +1640,8 @@ class _Importer:
             notification = self._choice(
                 line, "user_notification", notification, _USER_NOTIFICATIONS, "user notification"
             )
-        if delayed_until and delayed_until not in self.good_dates:
-            self._date(line, "notification_delayed_until", delayed_until)
+        if delayed_until and not (delayed_until in self.good_dates or delayed_until in self.good_later_dates):
+            self._date(line, "notification_delayed_until", delayed_until, later_ok=True)
         if notification == _DELAYED and not delayed_until:
             add(line, "notification_delayed_until", "", "give the date until which notification is delayed")
         return disclosure, reason, exception, notification

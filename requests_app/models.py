@@ -14,6 +14,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django_countries.fields import CountryField
 from simple_history.models import HistoricalRecords
 
@@ -330,6 +331,15 @@ class DataRequest(models.Model):
 
         if self.accounts_specified is not None and self.accounts_specified < 1:
             add("accounts_specified", "A request names at least one account.")
+        today = timezone.localdate()
+        for field, verb in (
+            ("received_on", "received"),
+            ("acknowledged_on", "acknowledged"),
+            ("decided_on", "decided"),
+        ):
+            value = getattr(self, field)
+            if value and value > today:
+                add(field, f"A request cannot be {verb} in the future ({value}; today is {today}).")
         if self.received_on and self.decided_on and self.decided_on < self.received_on:
             add(
                 "decided_on",

@@ -8,6 +8,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.cache import get_conditional_response, patch_cache_control
 from django.utils.http import http_date, quote_etag, urlencode
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_safe
 from django_countries import countries
 
@@ -17,6 +18,12 @@ from .filters import COUNTRY_CODES, CountryPageFilter, FigureRowFilter, PauseReg
 from .models import DataRequest
 
 TYPE_LABELS = dict(DataRequest.RequestType.choices)
+
+
+def read_only_page(view):
+    """GET and HEAD only: any other method is a 405, not the CSRF failure page (nothing here
+    takes input, so there is no form to protect)."""
+    return csrf_exempt(require_safe(view))
 
 
 def _country_url(code: str, period: str | None = None) -> str:
@@ -48,7 +55,7 @@ def _pause_bands(decisions) -> list[charts.PauseBand]:
     ]
 
 
-@require_safe
+@read_only_page
 @cache_public_page()
 def overview(request):
     today = timezone.localdate()
@@ -77,7 +84,7 @@ def overview(request):
     return render(request, "requests_app/overview.html", context)
 
 
-@require_safe
+@read_only_page
 @cache_public_page(CountryPageFilter.base_filters)
 def country_list(request):
     periods = selectors.published_periods()
@@ -107,7 +114,7 @@ def country_list(request):
     )
 
 
-@require_safe
+@read_only_page
 @cache_public_page()
 def country_detail(request, code: str):
     if code.upper() != code and code.upper() in COUNTRY_CODES:
@@ -140,7 +147,7 @@ def country_detail(request, code: str):
     )
 
 
-@require_safe
+@read_only_page
 @cache_public_page()
 def pause_register(request):
     entries = selectors.pause_register_entries()
@@ -154,7 +161,7 @@ def pause_register(request):
     )
 
 
-@require_safe
+@read_only_page
 @cache_public_page()
 def methodology(request):
     return render(request, "requests_app/methodology.html", {"type_labels": TYPE_LABELS})
@@ -190,7 +197,7 @@ def _conditional_export(request, *, state, variant: str, build):
     return _with_validators(build(), etag, last_modified)
 
 
-@require_safe
+@read_only_page
 @cache_public_page()
 def data_index(request):
     earlier: dict[str, list] = {}
@@ -232,7 +239,7 @@ def _export(request, *, fmt: str, name: str, filterset, state, fields, record, *
     return _conditional_export(request, state=state, variant=variant, build=build)
 
 
-@require_safe
+@read_only_page
 @cache_public_page(FigureRowFilter.base_filters, strict=True)
 def requests_data(request, fmt: str):
     """Published figures, latest version of each period unless ``version`` is given."""
@@ -256,7 +263,7 @@ def requests_data(request, fmt: str):
     )
 
 
-@require_safe
+@read_only_page
 @cache_public_page(PauseRegisterFilter.base_filters, strict=True)
 def pauses_data(request, fmt: str):
     """Published pause decisions (the register); drafts never appear."""

@@ -192,6 +192,8 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    # django-axes logs every login at INFO; failures and lockouts are WARNING and still shown.
+    "loggers": {"axes": {"level": os.environ.get("AXES_LOG_LEVEL", "WARNING")}},
 }
 
 # --- Security -------------------------------------------------------------------------------
@@ -241,6 +243,16 @@ AXES_COOLOFF_TIME = datetime.timedelta(minutes=int(os.environ.get("AXES_COOLOFF_
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "lockout.html"
+AXES_VERBOSE = False  # no banner on every management command
+# Behind reverse proxies the connection's address is the proxy's, shared by every client: set
+# TRUSTED_PROXY_COUNT to the number of proxies that append to X-Forwarded-For in front of the
+# app, and throttling keys on the client's address (transparency/proxies.py). 0: the header is
+# ignored (a client could write anything in it).
+TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
+AXES_CLIENT_IP_CALLABLE = "transparency.proxies.client_ip"
+
+# The desk is the only place to land after a login (an unsafe ?next= is ignored by Django).
+LOGIN_REDIRECT_URL = "admin:index"
 
 # History is an audit trail: it can be read, never "reverted" into a silent overwrite.
 SIMPLE_HISTORY_REVERT_DISABLED = True

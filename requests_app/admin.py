@@ -8,6 +8,7 @@ from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.contrib.admin.widgets import AutocompleteSelect
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import models
@@ -48,6 +49,18 @@ def staff_users_only(db_field, kwargs) -> None:
         kwargs["queryset"] = (
             get_user_model().objects.filter(is_staff=True, is_active=True).order_by("username")
         )
+
+
+class KeyCheckingAutocompleteSelect(AutocompleteSelect):
+    """Django's autocomplete widget looks a submitted value up as it is when it re-renders a
+    form with errors, and a value that is no key (``1.5``, ``1e309``) makes that lookup raise:
+    a 500 instead of the form's own "Select a valid choice". Such a value selects nothing."""
+
+    MAX_KEY = 2**63 - 1
+
+    def optgroups(self, name, value, attr=None):
+        keys = [v for v in value if str(v).isascii() and str(v).isdigit() and int(v) <= self.MAX_KEY]
+        return super().optgroups(name, keys, attr)
 
 
 # --------------------------------------------------------------------------------------------
@@ -248,6 +261,8 @@ class DataRequestAdmin(admin_import.RequestImportExportMixin, ReadOnlyHistoryAdm
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         staff_users_only(db_field, kwargs)
+        if db_field.name in self.autocomplete_fields:
+            kwargs["widget"] = KeyCheckingAutocompleteSelect(db_field, self.admin_site)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     @admin.display(description="country", ordering="country")

@@ -97,7 +97,12 @@ PAUSE_COLUMNS: tuple[Column, ...] = (
     Column("public_statement", "text", "The statement published with the decision."),
     Column("statement_url", "text", "Where the statement was published."),
     Column("exceptions_policy", "text", "When data may still be produced while the decision is in force."),
-    Column("last_changed", "datetime", "When the published decision last changed (ISO 8601, UTC)."),
+    Column(
+        "last_changed",
+        "datetime",
+        "When what this register shows of the decision last changed: published, or one of the "
+        "columns above edited (ISO 8601, UTC).",
+    ),
 )
 
 FIGURE_FIELDS = [column.name for column in FIGURE_COLUMNS]
@@ -144,7 +149,7 @@ def pause_record(decision: PauseDecision) -> dict:
         "public_statement": decision.public_statement,
         "statement_url": decision.statement_url,
         "exceptions_policy": decision.exceptions_policy,
-        "last_changed": _utc(decision.updated_at),
+        "last_changed": _utc(decision.public_changed_at),
     }
 
 

@@ -12,7 +12,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import models, router
 from django.db.models import Q
 from django.utils import timezone
 from django_countries.fields import CountryField
@@ -387,6 +387,24 @@ class PauseStatus(models.TextChoices):
     LIFTED = "lifted", "Lifted"
 
 
+# What a visitor sees of a published pause decision (the register pages, /data/pauses.*): the one
+# list behind its public history (selectors), its public-change stamp (``PauseDecision.save``) and
+# the public-state triggers (public_state.py). Add a field here before showing it anywhere public.
+PUBLIC_PAUSE_FIELDS = (
+    "country",
+    "status",
+    "covers_legal_process",
+    "covers_emergency",
+    "covers_preservation",
+    "holds_pending",
+    "effective_from",
+    "ended_on",
+    "public_statement",
+    "statement_url",
+    "exceptions_policy",
+)
+
+
 class PauseDecision(models.Model):
     """A register entry: a decision about all requests from one jurisdiction."""
 
@@ -435,7 +453,23 @@ class PauseDecision(models.Model):
     version = models.PositiveIntegerField(default=1, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
-    history = HistoricalRecords(excluded_fields=["version", "updated_at"])
+    # The public counterparts of updated_at and version: they move only when what the register
+    # shows of the decision changes (see ``save``), so they can be published (``last_changed``,
+    # the validators of /data/pauses.*) without telling when the desk works on a decision.
+    public_changed_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="When what the public register shows of this decision last changed (published, "
+        "withdrawn, or a public field edited while published); blank if never published.",
+    )
+    public_revision = models.PositiveIntegerField(
+        default=0, editable=False, help_text="Counts the changes of public_changed_at."
+    )
+    # Bookkeeping derived from the public fields, like version and updated_at: not history.
+    history = HistoricalRecords(
+        excluded_fields=["version", "updated_at", "public_changed_at", "public_revision"]
+    )
 
     objects = PauseDecisionQuerySet.as_manager()
 
@@ -473,6 +507,35 @@ class PauseDecision(models.Model):
 
     def __str__(self) -> str:
         return f"{self.country.name}: {self.get_status_display()} from {self.effective_from}"
+
+    def save(self, *args, **kwargs):
+        """Saves, stamping ``public_changed_at`` and ``public_revision`` when the save changes what
+        a visitor sees (publication, withdrawal, a public field edited while published), and only
+        then: every ORM save follows the rule (services, admin, demo, shell). Writes that bypass
+        ``save`` (``update()``, SQL) still refresh the public pages through the public-state
+        triggers, but do not move these two."""
+        names = ("is_published", *PUBLIC_PAUSE_FIELDS)
+        stored = None
+        if not self._state.adding and self.pk is not None:
+            using = kwargs.get("using") or router.db_for_write(type(self), instance=self)
+            stored = type(self)._base_manager.using(using).filter(pk=self.pk).values(*names).first()
+        update_fields = kwargs.get("update_fields")
+        new = {name: getattr(self, name) for name in names}
+        if update_fields is not None and stored is not None:
+            new = {name: new[name] if name in update_fields else stored[name] for name in names}
+        if self.public_view(stored) != self.public_view(new):
+            self.public_changed_at = timezone.now()
+            self.public_revision += 1
+            if update_fields is not None:
+                kwargs["update_fields"] = {*update_fields, "public_changed_at", "public_revision"}
+        super().save(*args, **kwargs)
+
+    @classmethod
+    def public_view(cls, values: dict | None) -> tuple | None:
+        """What a visitor sees of a decision with these field values: None while unpublished."""
+        if values is None or not values["is_published"]:
+            return None
+        return tuple(cls._meta.get_field(name).get_prep_value(values[name]) for name in PUBLIC_PAUSE_FIELDS)
 
     @property
     def covered_request_types(self) -> list[str]:

@@ -11,11 +11,11 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db import connection
-from django.db.models import Count, Exists, Max, OuterRef, Q, Subquery, Sum
+from django.db.models import Count, Max, OuterRef, Q, Subquery, Sum
 from django.utils import timezone
 from django_countries import countries
 
-from .models import FigureRow, PauseDecision, Publication, PublicState
+from .models import PUBLIC_PAUSE_FIELDS, FigureRow, PauseDecision, Publication, PublicState
 from .periods import Period
 
 
@@ -60,7 +60,8 @@ def current_published_pauses():
 
 
 def last_pause_change():
-    return published_pauses().aggregate(last=Max("updated_at"))["last"]
+    """When the published register last changed for a visitor (internal edits do not count)."""
+    return published_pauses().aggregate(last=Max("public_changed_at"))["last"]
 
 
 # =============================================================================================
@@ -131,14 +132,17 @@ def pause_register():
 
 
 def pause_register_state() -> DataState:
-    """Validators of the public register. A decision that was ever public (per its history) still
-    counts after a withdrawal, so Last-Modified moves forward then too; drafts never published
-    play no part, so editing them reveals nothing."""
-    ever_public = Exists(PauseDecision.history.model.objects.filter(id=OuterRef("pk"), is_published=True))
-    state = PauseDecision.objects.filter(Q(is_published=True) | ever_public).aggregate(
-        count=Count("pk", filter=Q(is_published=True)), last=Max("updated_at"), versions=Sum("version")
+    """Validators of the public register, from the public-change stamps of the decisions (see
+    ``PauseDecision.save``), never from updated_at or version: an internal-only edit (rationale,
+    review date, trigger, who decided) moves neither, so the validators do not tell outsiders
+    when the desk works on a decision. A decision that was ever public keeps its stamp after a
+    withdrawal, so Last-Modified moves forward then too; drafts never published have none."""
+    state = PauseDecision.objects.filter(Q(is_published=True) | Q(public_changed_at__isnull=False)).aggregate(
+        count=Count("pk", filter=Q(is_published=True)),
+        last=Max("public_changed_at"),
+        revisions=Sum("public_revision"),
     )
-    return DataState(f"{state['count']}.{state['versions']}.{state['last']}", state["last"])
+    return DataState(f"{state['count']}.{state['revisions']}.{state['last']}", state["last"])
 
 
 # =============================================================================================
@@ -148,18 +152,7 @@ def pause_register_state() -> DataState:
 # =============================================================================================
 
 PRESERVATION = "preservation"
-PUBLIC_PAUSE_FIELDS = (
-    "status",
-    "covers_legal_process",
-    "covers_emergency",
-    "covers_preservation",
-    "holds_pending",
-    "effective_from",
-    "ended_on",
-    "public_statement",
-    "statement_url",
-    "exceptions_policy",
-)
+# PUBLIC_PAUSE_FIELDS (imported from models, its one home): the fields a visitor sees of a decision.
 
 
 def percent_of(part: int, whole: int) -> Decimal | None:
@@ -339,6 +332,8 @@ def _display(name: str, value) -> str:
         return "yes" if value else "no"
     if name == "status":
         return PauseDecision.Status(value).label
+    if name == "country":
+        return countries.name(str(value))
     return str(value)
 
 

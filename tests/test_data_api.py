@@ -560,3 +560,128 @@ def test_a_built_export_is_reused_until_the_data_changes(client, django_assert_m
     FigureRowFactory(publication__period="2020-H2", country="DE", requests=9, requests_with_data_produced=1)
     changed = client.get("/data/requests.json")
     assert changed["ETag"] != first["ETag"] and b"2020-H2" in changed.content
+
+
+# --- Internal edits move no public validator (security finding "internal edits move public
+# validators"): the register's ETag, Last-Modified, last_changed and the public-state token say
+# when something a visitor can see changed, never when the desk worked on a decision. -----------
+
+
+class Clock:
+    """timezone.now() one hour later at each tick: Last-Modified has a resolution of a second."""
+
+    def __init__(self):
+        self.now = datetime.datetime(2024, 1, 1, 12, 0, tzinfo=datetime.UTC)
+
+    def tick(self):
+        self.now += datetime.timedelta(hours=1)
+
+
+@pytest.fixture
+def clock():
+    from unittest import mock
+
+    from django.utils import timezone
+
+    moving = Clock()
+    with mock.patch.object(timezone, "now", lambda: moving.now):
+        yield moving
+
+
+def observed_register(client) -> tuple:
+    """What an outsider can read of the register's state, rendered afresh (not from the cache)."""
+    from django.core.cache import cache
+
+    from requests_app import selectors
+
+    cache.clear()
+    response = client.get("/data/pauses.json")
+    return (
+        response["ETag"],
+        response["Last-Modified"],
+        [row["last_changed"] for row in response.json()["results"]],
+        selectors.public_state_token(),
+    )
+
+
+def publisher_edits_in_the_admin(client, decision, **changes):
+    """A Publisher saves the admin change form of ``decision`` with ``changes``."""
+    from django.contrib.auth.models import Group
+    from django.urls import reverse
+
+    from requests_app import roles
+    from requests_app.models import PauseDecision
+
+    user = UserFactory(username="publisher.admin")
+    user.groups.add(Group.objects.get(name=roles.PUBLISHER))
+    client.force_login(user)
+    decision = PauseDecision.objects.get(pk=decision.pk)
+    data = {
+        "country": decision.country.code,
+        "status": decision.status,
+        "effective_from": decision.effective_from.isoformat(),
+        "ended_on": decision.ended_on.isoformat() if decision.ended_on else "",
+        "next_review_on": decision.next_review_on.isoformat() if decision.next_review_on else "",
+        "decided_by": decision.decided_by_id or "",
+        "covers_legal_process": "on" if decision.covers_legal_process else "",
+        "covers_emergency": "on" if decision.covers_emergency else "",
+        "covers_preservation": "on" if decision.covers_preservation else "",
+        "holds_pending": "on" if decision.holds_pending else "",
+        "allowed_exceptions": decision.allowed_exceptions,
+        "exceptions_policy": decision.exceptions_policy,
+        "public_statement": decision.public_statement,
+        "statement_url": decision.statement_url,
+        "trigger": decision.trigger,
+        "internal_rationale": decision.internal_rationale,
+        "expected_version": decision.version,
+    }
+    data.update(changes)
+    data = {key: value for key, value in data.items() if value != ""}
+    url = reverse("admin:requests_app_pausedecision_change", args=[decision.pk])
+    response = client.post(url, data)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    client.logout()
+    return PauseDecision.objects.get(pk=decision.pk)
+
+
+def through_the_service(client, decision, **changes):
+    from requests_app.models import PauseDecision
+
+    return services.pause_update(pause=PauseDecision.objects.get(pk=decision.pk), **changes)[0]
+
+
+INTERNAL_EDITS = {
+    "internal_rationale": "Legal team re-read the NSL implementing rules.",
+    "next_review_on": D(2027, 6, 1),
+    "trigger": "Implementing rules of art. 43.",
+}
+
+
+@pytest.mark.parametrize("edit", [through_the_service, publisher_edits_in_the_admin])
+def test_internal_edits_of_a_published_decision_move_no_public_validator(client, clock, edit):
+    decision = PauseDecisionFactory(country="HK")
+    PauseDecisionFactory(country="RU", effective_from=D(2022, 3, 4))
+    clock.tick()
+    before = observed_register(client)
+    admin_form = edit is publisher_edits_in_the_admin
+    for name, value in INTERNAL_EDITS.items():
+        clock.tick()
+        saved = edit(
+            client, decision, **{name: value.isoformat() if admin_form and name.endswith("_on") else value}
+        )
+        assert getattr(saved, name) == value
+        assert observed_register(client) == before, name
+    clock.tick()
+    saved = edit(
+        client, decision, decided_by=UserFactory(username="decider").pk if admin_form else UserFactory()
+    )
+    assert saved.decided_by is not None
+    assert observed_register(client) == before, "decided_by"
+
+    clock.tick()
+    edit(client, decision, public_statement="We have paused requests; see the updated statement.")
+    after = observed_register(client)
+    etag, last_modified, last_changed, token = after
+    assert etag != before[0] and last_modified != before[1] and token != before[3]
+    assert last_changed != before[2] and "2024-01-01T" in "".join(last_changed)
+    assert client.get("/data/pauses.json", headers={"If-None-Match": before[0]}).status_code == 200

@@ -20,7 +20,13 @@ from redis import exceptions as redis_exceptions
 from requests_app import caching, selectors, services
 from requests_app.filters import COUNTRY_CODES
 from requests_app.models import FigureRow, PauseDecision, Publication
-from tests.factories import DataRequestFactory, FigureRowFactory, PauseDecisionFactory, PublicationFactory
+from tests.factories import (
+    DataRequestFactory,
+    FigureRowFactory,
+    PauseDecisionFactory,
+    PublicationFactory,
+    UserFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -51,15 +57,25 @@ def changes_token(write) -> bool:
     return selectors.public_state_token() != before
 
 
+def saved_with(**changes):
+    pause = PauseDecision.objects.get(country="HK")
+    for name, value in changes.items():
+        setattr(pause, name, value)
+    pause.save()
+
+
 def test_every_kind_of_write_behind_the_pages_changes_the_token(published):
     """Triggers, not application code: a service, a model save, a queryset update, a delete and
-    raw SQL all count, on PostgreSQL and SQLite alike."""
+    raw SQL all count, on PostgreSQL and SQLite alike, when they change something public."""
     pause = PauseDecision.objects.get()
     row = FigureRow.objects.get()
     writes = {
         "a pause through the services": lambda: services.pause_update(pause=pause, public_statement="New."),
-        "a pause saved": lambda: PauseDecision.objects.get().save(),
-        "pauses updated in bulk": lambda: PauseDecision.objects.update(exceptions_policy="Threat to life."),
+        "a pause saved": lambda: saved_with(status=PauseDecision.Status.REDIRECTED),
+        "pauses updated in bulk": lambda: PauseDecision.objects.update(exceptions_policy="None at all."),
+        "a pause's country": lambda: PauseDecision.objects.update(country="MO"),
+        "a pause's end date set": lambda: PauseDecision.objects.update(ended_on=D(2021, 1, 1)),
+        "a pause's public-change stamp": lambda: PauseDecision.objects.update(public_revision=99),
         "a new publication": lambda: PublicationFactory(period="2022-H1"),
         "a publication's note": lambda: Publication.objects.filter(period="2022-H1").update(note="Fixed."),
         "a figure row": lambda: FigureRow.objects.filter(pk=row.pk).update(requests=row.requests + 1),
@@ -86,6 +102,25 @@ def test_work_on_drafts_and_requests_changes_nothing_a_visitor_can_observe(clien
         "a request logged": lambda: DataRequestFactory(country="HK"),
     }
     changed = [name for name, write in writes.items() if changes_token(write)]
+    assert changed == []
+    assert client.get("/paused/")["X-Page-Cache"] == "hit"
+    # Nor does internal work on a published decision, however it is written.
+    hk = PauseDecision.objects.get(country="HK")
+    internal = {
+        "through the services": lambda: services.pause_update(
+            pause=hk, internal_rationale="Re-read.", next_review_on=D(2027, 1, 1), trigger="NSL."
+        ),
+        "who decided": lambda: services.pause_update(
+            pause=PauseDecision.objects.get(pk=hk.pk), decided_by=UserFactory()
+        ),
+        "a model save": lambda: saved_with(internal_rationale="Saved again.", allowed_exceptions=[]),
+        "a save that changes nothing": lambda: PauseDecision.objects.get(pk=hk.pk).save(),
+        "an update in bulk": lambda: PauseDecision.objects.update(internal_rationale="Bulk."),
+        "raw SQL": lambda: connection.cursor().execute(
+            f"UPDATE {PauseDecision._meta.db_table} SET trigger = 'SQL', next_review_on = NULL"
+        ),
+    }
+    changed = [name for name, write in internal.items() if changes_token(write)]
     assert changed == []
     assert client.get("/paused/")["X-Page-Cache"] == "hit"
     # Publishing it is a change, and so is withdrawing it again.
@@ -280,3 +315,46 @@ def test_refresh_public_pages_puts_back_lost_triggers(client, published):
     assert not changes_token(lambda: PauseDecision.objects.update(public_statement="Lost."))
     assert changes_token(lambda: call_command("refresh_public_pages", stdout=io.StringIO()))
     assert changes_token(lambda: PauseDecision.objects.update(public_statement="Seen again."))
+
+
+def register_as_shown() -> list:
+    return [
+        (entry.decision.pk, [(c.date, c.changes, c.status_label) for c in entry.changes])
+        for entry in selectors.pause_register_entries()
+    ]
+
+
+def test_a_version_added_to_the_history_changes_the_token_exactly_when_the_register_shows_it(published):
+    """The history triggers compare a new published version with the one before it, as the
+    register does: a copy (what an internal edit adds) shows nothing and changes nothing."""
+    history = PauseDecision.history.model
+    first = history.objects.get(id=published.pk)
+    names = [f.attname for f in history._meta.fields if f.attname != "history_id"]
+
+    def add_version(day: int, **changes):
+        values = {name: getattr(first, name) for name in names}
+        values.update(history_date=first.history_date + datetime.timedelta(days=day), **changes)
+        history.objects.create(**values)
+
+    versions = {
+        "a copy of the latest (an internal edit)": lambda: add_version(2, internal_rationale="x"),
+        "a new public statement": lambda: add_version(3, public_statement="Changed."),
+        "the same statement again": lambda: add_version(4, public_statement="Changed.", trigger="y"),
+        "an unpublished version": lambda: add_version(5, public_statement="Draft.", is_published=False),
+        "back to the first statement": lambda: add_version(6),
+        "a copy dated between two equal versions": lambda: add_version(1),
+        "another country, dated in the middle": lambda: add_version(3, country="MO"),
+    }
+    seen = {}
+    for name, write in versions.items():
+        before = register_as_shown()
+        seen[name] = (changes_token(write), register_as_shown() != before)
+    assert seen == {
+        "a copy of the latest (an internal edit)": (False, False),
+        "a new public statement": (True, True),
+        "the same statement again": (False, False),
+        "an unpublished version": (False, False),
+        "back to the first statement": (True, True),
+        "a copy dated between two equal versions": (False, False),
+        "another country, dated in the middle": (True, True),
+    }

@@ -169,6 +169,36 @@ def test_pause_register_shows_public_history_only(client, report):
     assert CANARY_RATIONALE not in page and CANARY_DRAFT not in page and "Belarus" not in page
 
 
+def test_internal_edits_add_no_entry_to_the_public_history(client, report):
+    """/paused/ and the country page render exactly as before an internal-only edit of a published
+    decision (a new history version equal to the last one in every public field)."""
+    from django.core.cache import cache
+
+    def pages():
+        cache.clear()  # rendered afresh, not replayed
+        return [client.get(url).content for url in ("/paused/", "/countries/HK/")]
+
+    hk = report
+    services.pause_update(pause=hk, public_statement="We paused legal-process requests; review in 2021.")
+    before = pages()
+    assert b"2 public versions" in before[0] and b"2 public versions" in before[1]
+    edits = [
+        {"internal_rationale": CANARY_RATIONALE + "-2"},
+        {"next_review_on": datetime.date(2027, 6, 1)},
+        {"trigger": "Implementing rules of art. 43."},
+        {"decided_by": __import__("tests.factories", fromlist=["UserFactory"]).UserFactory()},
+        {"allowed_exceptions": []},
+    ]
+    for changes in edits:
+        services.pause_update(pause=PauseDecision.objects.get(pk=hk.pk), **changes)
+        assert pages() == before, changes
+    assert PauseDecision.history.filter(id=hk.pk).count() == 2 + len(edits)
+    services.pause_update(pause=PauseDecision.objects.get(pk=hk.pk), statement_url="https://example.org/hk")
+    after = pages()
+    assert b"3 public versions" in after[0] and b"3 public versions" in after[1]
+    assert "Statement url: — → https://example.org/hk" in after[0].decode()
+
+
 def test_methodology(client):
     response = client.get("/methodology/")
     assert response.status_code == 200

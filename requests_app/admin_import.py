@@ -32,6 +32,29 @@ PREVIEW_ROWS = 10
 _SESSION_KEY = "request_imports"
 _TOKEN = re.compile(r"[A-Za-z0-9_-]{20,64}")
 _STALE_AFTER_SECONDS = 24 * 3600
+# A check or an import on this page gives up after this long (gunicorn kills a worker at 30 s):
+# most files under the cap take a few seconds, but one whose rows all take the importer's slow
+# path (e.g. a new authority on every row, or updates) can take far longer.
+CHECK_SECONDS = 20
+_TOO_SLOW = (
+    "Checking {name} took more than {seconds} s, too long for a web page; nothing was imported. "
+    "Import it on the server with: python manage.py import_requests FILE.csv (add --dry-run to check it)"
+)
+
+
+class _TooSlow(Exception):
+    pass
+
+
+def _deadline(seconds: float):
+    """A progress callback for import_requests that stops it (it rolls back) after ``seconds``."""
+    started = time.monotonic()
+
+    def progress(rows: int, _elapsed: float) -> None:
+        if time.monotonic() - started > seconds:
+            raise _TooSlow(rows)
+
+    return progress
 
 
 def upload_dir() -> Path:
@@ -160,12 +183,18 @@ class RequestImportExportMixin:
                     actor=request.user,
                     origin=ImportRun.Source.ADMIN,
                     preview_rows=PREVIEW_ROWS,
+                    progress=_deadline(CHECK_SECONDS),
                 )
             if result.ok:
                 pending = request.session.get(_SESSION_KEY, {})
                 pending[token] = {"name": upload.name, "update": update}
                 request.session[_SESSION_KEY] = pending
                 kept = True
+        except _TooSlow:
+            self.message_user(
+                request, _TOO_SLOW.format(name=upload.name, seconds=CHECK_SECONDS), messages.ERROR
+            )
+            return self._import_page(request, form=ImportUploadForm())
         finally:
             # Only a file waiting for its confirmation stays: not one with errors, nor one whose
             # check failed (an exception, a full disk, the worker's timeout).
@@ -196,7 +225,13 @@ class RequestImportExportMixin:
                     actor=request.user,
                     origin=ImportRun.Source.ADMIN,
                     preview_rows=PREVIEW_ROWS,
+                    progress=_deadline(CHECK_SECONDS),
                 )
+        except _TooSlow:
+            self.message_user(
+                request, _TOO_SLOW.format(name=details["name"], seconds=CHECK_SECONDS), messages.ERROR
+            )
+            return self._import_page(request, form=ImportUploadForm())
         finally:
             # One attempt per upload, whatever its outcome (imported, refused, failed): a
             # refused file is corrected and uploaded again.

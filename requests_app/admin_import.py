@@ -33,6 +33,29 @@ PREVIEW_ROWS = 10
 _SESSION_KEY = "request_imports"
 _TOKEN = re.compile(r"[A-Za-z0-9_-]{20,64}")
 _STALE_AFTER_SECONDS = 24 * 3600
+# A check or an import on this page gives up after this long (gunicorn kills a worker at 30 s):
+# most files under the cap take a few seconds, but one whose rows all take the importer's slow
+# path (e.g. a new authority on every row, or updates) can take far longer.
+CHECK_SECONDS = 20
+_TOO_SLOW = (
+    "Checking {name} took more than {seconds} s, too long for a web page; nothing was imported. "
+    "Import it on the server with: python manage.py import_requests FILE.csv (add --dry-run to check it)"
+)
+
+
+class _TooSlow(Exception):
+    pass
+
+
+def _deadline(seconds: float):
+    """A progress callback for import_requests that stops it (it rolls back) after ``seconds``."""
+    started = time.monotonic()
+
+    def progress(rows: int, _elapsed: float) -> None:
+        if time.monotonic() - started > seconds:
+            raise _TooSlow(rows)
+
+    return progress
 
 
 def upload_dir() -> Path:
@@ -45,7 +68,14 @@ def upload_dir() -> Path:
     return directory
 
 
+def max_upload_bytes() -> int:
+    """The largest file the import page takes (REQUEST_IMPORT_MAX_UPLOAD_MB, in 2**20 bytes)."""
+    return int(getattr(settings, "REQUEST_IMPORT_MAX_UPLOAD_MB", 20)) * 1024 * 1024
+
+
 def _remove_stale_uploads(directory: Path) -> None:
+    """Remove uploads left waiting for a confirmation for more than a day (one directory listing:
+    cheap enough for every visit to the import page)."""
     cutoff = time.time() - _STALE_AFTER_SECONDS
     for stale in directory.glob("*.csv"):
         try:
@@ -70,6 +100,27 @@ class ImportUploadForm(forms.Form):
         help_text="Otherwise a reference that already exists is an error. Updates go through the "
         "workflow and are recorded in each request's history.",
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["file"].help_text += (
+            f" At most {settings.REQUEST_IMPORT_MAX_UPLOAD_MB} MB here; larger files: "
+            "python manage.py import_requests FILE.csv on the server."
+        )
+
+    def clean_file(self):
+        # Django has streamed the upload to a temporary file of its own (over
+        # FILE_UPLOAD_MAX_MEMORY_SIZE), which it removes after the request; the refusal comes
+        # before anything is written to the upload directory.
+        upload = self.cleaned_data["file"]
+        if upload.size > max_upload_bytes():
+            raise forms.ValidationError(
+                "This file is %(size).1f MB; the import page takes files up to %(cap)s MB. "
+                "Import larger files on the server with: python manage.py import_requests FILE.csv",
+                code="too_large",
+                params={"size": upload.size / (1024 * 1024), "cap": settings.REQUEST_IMPORT_MAX_UPLOAD_MB},
+            )
+        return upload
 
 
 class RequestImportExportMixin:
@@ -104,6 +155,10 @@ class RequestImportExportMixin:
     def import_view(self, request):
         if not self.has_add_permission(request):
             raise PermissionDenied
+        # Whatever happens next (a visit, an upload, a confirmation), uploads nobody confirmed
+        # within a day go.
+        directory = upload_dir()
+        _remove_stale_uploads(directory)
         if request.method == "POST" and "confirm" in request.POST:
             return self._import_confirmed(request)
         form = ImportUploadForm(request.POST or None, request.FILES or None)
@@ -113,29 +168,39 @@ class RequestImportExportMixin:
         if update and not self.has_change_permission(request):
             raise PermissionDenied
         upload = form.cleaned_data["file"]
-        directory = upload_dir()
-        _remove_stale_uploads(directory)
         token = secrets.token_urlsafe(24)
         stored = directory / f"{token}.csv"
-        with stored.open("wb") as out:
-            for chunk in upload.chunks():
-                out.write(chunk)
-        with stored.open("rb") as source:
-            result = importers.import_requests(
-                source,
-                file_name=upload.name,
-                update=update,
-                dry_run=True,
-                actor=request.user,
-                origin=ImportRun.Source.ADMIN,
-                preview_rows=PREVIEW_ROWS,
+        kept = False
+        try:
+            with stored.open("wb") as out:
+                for chunk in upload.chunks():
+                    out.write(chunk)
+            with stored.open("rb") as source:
+                result = importers.import_requests(
+                    source,
+                    file_name=upload.name,
+                    update=update,
+                    dry_run=True,
+                    actor=request.user,
+                    origin=ImportRun.Source.ADMIN,
+                    preview_rows=PREVIEW_ROWS,
+                    progress=_deadline(CHECK_SECONDS),
+                )
+            if result.ok:
+                pending = request.session.get(_SESSION_KEY, {})
+                pending[token] = {"name": upload.name, "update": update}
+                request.session[_SESSION_KEY] = pending
+                kept = True
+        except _TooSlow:
+            self.message_user(
+                request, _TOO_SLOW.format(name=upload.name, seconds=CHECK_SECONDS), messages.ERROR
             )
-        if result.ok:
-            pending = request.session.get(_SESSION_KEY, {})
-            pending[token] = {"name": upload.name, "update": update}
-            request.session[_SESSION_KEY] = pending
-        else:
-            stored.unlink(missing_ok=True)
+            return self._import_page(request, form=ImportUploadForm())
+        finally:
+            # Only a file waiting for its confirmation stays: not one with errors, nor one whose
+            # check failed (an exception, a full disk, the worker's timeout).
+            if not kept:
+                stored.unlink(missing_ok=True)
         return self._import_page(
             request, form=ImportUploadForm(), result=result, token=token if result.ok else ""
         )
@@ -150,20 +215,30 @@ class RequestImportExportMixin:
                 request, "That upload has expired or was already imported; upload it again.", messages.ERROR
             )
             return HttpResponseRedirect(reverse("admin:requests_app_datarequest_import"))
-        if details["update"] and not self.has_change_permission(request):
-            raise PermissionDenied
-        with stored.open("rb") as source:
-            result = importers.import_requests(
-                source,
-                file_name=details["name"],
-                update=details["update"],
-                actor=request.user,
-                origin=ImportRun.Source.ADMIN,
-                preview_rows=PREVIEW_ROWS,
+        try:
+            if details["update"] and not self.has_change_permission(request):
+                raise PermissionDenied
+            with stored.open("rb") as source:
+                result = importers.import_requests(
+                    source,
+                    file_name=details["name"],
+                    update=details["update"],
+                    actor=request.user,
+                    origin=ImportRun.Source.ADMIN,
+                    preview_rows=PREVIEW_ROWS,
+                    progress=_deadline(CHECK_SECONDS),
+                )
+        except _TooSlow:
+            self.message_user(
+                request, _TOO_SLOW.format(name=details["name"], seconds=CHECK_SECONDS), messages.ERROR
             )
-        stored.unlink(missing_ok=True)
-        del pending[token]
-        request.session[_SESSION_KEY] = pending
+            return self._import_page(request, form=ImportUploadForm())
+        finally:
+            # One attempt per upload, whatever its outcome (imported, refused, failed): a
+            # refused file is corrected and uploaded again.
+            stored.unlink(missing_ok=True)
+            del pending[token]
+            request.session[_SESSION_KEY] = pending
         if not result.written:
             # The database changed since the preview (e.g. a colleague added a reference).
             return self._import_page(request, form=ImportUploadForm(), result=result, token="")

@@ -2,13 +2,16 @@
 
 import html
 import io
+import os
+import time
 from pathlib import Path
+from unittest import mock
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from requests_app import importers, roles, services
+from requests_app import admin_import, importers, roles, services
 from requests_app.models import DataRequest, ImportRun
 from tests.factories import DataRequestFactory
 from tests.test_admin_desk import login_as, messages_of
@@ -139,6 +142,97 @@ def test_anonymous_is_sent_to_login_and_imports_nothing(client):
     response = upload(client, GOOD)
     assert response.status_code == 302
     assert DataRequest.objects.count() == 0
+
+
+# --- limits and leftovers (uploads are capped; no file outlives a failure or a day) ------------
+
+
+def uploads(settings) -> list[Path]:
+    directory = Path(settings.REQUEST_IMPORT_UPLOAD_DIR)
+    return sorted(directory.iterdir()) if directory.exists() else []
+
+
+def test_an_upload_over_the_cap_is_refused_naming_the_cap_and_the_command(client, settings):
+    settings.REQUEST_IMPORT_MAX_UPLOAD_MB = 1
+    login_as(client, roles.REVIEWER)
+    big = GOOD + b"".join(
+        b"ADM-%07d,DE,2020-03-10,legal_process,2,BKA,police\n" % n for n in range(3, 30_000)
+    )
+    assert len(big) > 1024 * 1024
+    response = upload(client, big)
+    assert response.status_code == 200
+    text = page(response)
+    assert "the import page takes files up to 1 MB" in text
+    assert "python manage.py import_requests FILE.csv" in text
+    assert "token" not in response.context or not response.context["token"]
+    assert uploads(settings) == []
+    assert DataRequest.objects.count() == 0 and ImportRun.objects.count() == 0
+    # Under the cap, the same file is taken.
+    settings.REQUEST_IMPORT_MAX_UPLOAD_MB = len(big) // (1024 * 1024) + 1
+    assert upload(client, big).context["token"]
+
+
+def test_a_preview_with_errors_leaves_no_file(client, settings):
+    login_as(client, roles.REVIEWER)
+    response = upload(client, BAD)
+    assert "Nothing was imported" in page(response)
+    assert uploads(settings) == []
+
+
+def test_an_exception_during_the_preview_leaves_no_file(client, settings):
+    login_as(client, roles.REVIEWER)
+    with mock.patch.object(importers, "import_requests", side_effect=RuntimeError("worker killed")):
+        with pytest.raises(RuntimeError):
+            upload(client, GOOD)
+    assert uploads(settings) == []
+
+
+def test_a_confirmation_that_fails_leaves_no_file(client, settings):
+    login_as(client, roles.REVIEWER)
+    token = upload(client, GOOD).context["token"]
+    assert len(uploads(settings)) == 1
+    with mock.patch.object(importers, "import_requests", side_effect=RuntimeError("worker killed")):
+        with pytest.raises(RuntimeError):
+            client.post(IMPORT, {"token": token, "confirm": "Import"})
+    assert uploads(settings) == []
+    # A refused confirmation (the database changed meanwhile) leaves none either.
+    token = upload(client, GOOD).context["token"]
+    DataRequestFactory(reference="ADM-2")
+    assert client.post(IMPORT, {"token": token, "confirm": "Import"}).status_code == 200
+    assert uploads(settings) == []
+
+
+def test_a_check_that_runs_out_of_time_stops_names_the_command_and_leaves_no_file(client, settings):
+    login_as(client, roles.REVIEWER)
+    with mock.patch.object(admin_import, "CHECK_SECONDS", -1):
+        response = upload(client, GOOD)
+    assert response.status_code == 200
+    refusal = "Checking requests.csv took more than -1 s, too long for a web page; nothing was imported."
+    assert refusal in messages_of(response)[0]
+    assert "python manage.py import_requests FILE.csv" in messages_of(response)[0]
+    assert uploads(settings) == []
+    # The same on confirmation (the real import rolls back).
+    token = upload(client, GOOD).context["token"]
+    with mock.patch.object(admin_import, "CHECK_SECONDS", -1):
+        response = client.post(IMPORT, {"token": token, "confirm": "Import"})
+    assert "too long for a web page" in messages_of(response)[0]
+    assert uploads(settings) == []
+    assert DataRequest.objects.count() == 0 and ImportRun.objects.count() == 0
+
+
+def test_a_stale_upload_goes_on_a_visit_to_the_import_page_and_a_pending_one_stays(client, settings):
+    login_as(client, roles.REVIEWER)
+    token = upload(client, GOOD).context["token"]
+    directory = Path(settings.REQUEST_IMPORT_UPLOAD_DIR)
+    stale = directory / "abandoned-yesterday-0000000000.csv"
+    stale.write_bytes(GOOD)
+    day_and_an_hour_ago = time.time() - 25 * 3600
+    os.utime(stale, (day_and_an_hour_ago, day_and_an_hour_ago))
+    assert client.get(IMPORT).status_code == 200
+    assert uploads(settings) == [directory / f"{token}.csv"]
+    # ... which can still be confirmed.
+    assert client.post(IMPORT, {"token": token, "confirm": "Import"}).status_code == 302
+    assert DataRequest.objects.count() == 2
 
 
 # --- export -----------------------------------------------------------------------------------

@@ -62,7 +62,7 @@ class MapEntry:
     name: str
     value: int
     url: str
-    paused: bool = False
+    pause_label: str = ""  # the status of a decision in force today ("Paused", "Redirected")
 
 
 def world_map(entries: list[MapEntry], *, title: str) -> SafeString:
@@ -79,8 +79,10 @@ def world_map(entries: list[MapEntry], *, title: str) -> SafeString:
                 shapes.append(format_html('<path d="{}" fill="{}" class="map-empty"/>', shape["d"], NO_DATA))
             continue
         fill = shade_for(entry.value, bounds)
-        label = f"{entry.name}: {entry.value:,} requests" + (" (paused)" if entry.paused else "")
-        css = "map-country map-paused" if entry.paused else "map-country"
+        label = f"{entry.name}: {entry.value:,} requests"
+        if entry.pause_label:
+            label += f" ({entry.pause_label.lower()})"
+        css = "map-country map-paused" if entry.pause_label else "map-country"
         body = format_html('<path d="{}" fill="{}" class="{}"/>', shape["d"], fill, css) if shape["d"] else ""
         if shape["area"] < SMALL_AREA:
             body += format_html(
@@ -88,7 +90,7 @@ def world_map(entries: list[MapEntry], *, title: str) -> SafeString:
                 shape["x"],
                 shape["y"],
                 fill,
-                " map-paused" if entry.paused else "",
+                " map-paused" if entry.pause_label else "",
             )
             target = dots
         else:

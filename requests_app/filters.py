@@ -14,11 +14,11 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django_countries import countries
 
-from . import selectors
+from . import jurisdictions, selectors
 from .models import DataRequest, FigureRow, PauseDecision
 from .periods import Period
 
-COUNTRY_CODES = frozenset(country.code for country in countries)
+COUNTRY_CODES = jurisdictions.CODES  # the name the public filters and their tests use
 COUNTRY_CODE_RE = re.compile(r"^[A-Za-z]{2}$")
 
 

@@ -530,6 +530,17 @@ class PauseDecision(models.Model):
                 kwargs["update_fields"] = {*update_fields, "public_changed_at", "public_revision"}
         super().save(*args, **kwargs)
 
+    @property
+    def status_label(self) -> str:
+        """The status as the public reads it everywhere: 'Paused', 'Redirected', 'Lifted',
+        'Assessing' (the choice's text without the desk's explanation in brackets)."""
+        return self.get_status_display().split(" (")[0]
+
+    @property
+    def public_anchor(self) -> str:
+        """A stable fragment id on the register: jurisdiction and start, never a database id."""
+        return f"pause-{self.country.code}-{self.effective_from:%Y-%m-%d}"
+
     @classmethod
     def public_view(cls, values: dict | None) -> tuple | None:
         """What a visitor sees of a decision with these field values: None while unpublished."""

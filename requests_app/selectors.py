@@ -266,7 +266,7 @@ class CountryRow:
     code: str
     name: str
     figures: Figures
-    paused: bool = False
+    pause_label: str = ""  # the status of a published decision in force today, if any
 
 
 def country_table(*, publication: Publication, request_type: str | None = None) -> list[CountryRow]:
@@ -293,8 +293,9 @@ def current_public_pauses(*, today: datetime.date):
     return published_pauses().in_force_on(today).order_by("country")
 
 
-def paused_country_codes(*, today: datetime.date) -> set[str]:
-    return {str(code) for code in current_public_pauses(today=today).values_list("country", flat=True)}
+def current_pause_labels(*, today: datetime.date) -> dict[str, str]:
+    """Jurisdiction code -> status label of its published decision in force today."""
+    return {str(pause.country): pause.status_label for pause in current_public_pauses(today=today)}
 
 
 def country_published_periods(code: str) -> bool:

@@ -5,6 +5,7 @@ from calendar import timegm
 
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import get_conditional_response, patch_cache_control
 from django.utils.http import http_date, quote_etag, urlencode
@@ -27,7 +28,8 @@ def read_only_page(view):
 
 
 def _country_url(code: str, period: str | None = None) -> str:
-    return f"/countries/{code}/" + (f"?{urlencode({'period': period})}" if period else "")
+    url = reverse("public:country", args=[code])
+    return url + (f"?{urlencode({'period': period})}" if period else "")
 
 
 def _period_bars(trend: list[selectors.PeriodFigures]) -> list[charts.PeriodBar]:
@@ -48,7 +50,7 @@ def _pause_bands(decisions) -> list[charts.PauseBand]:
         charts.PauseBand(
             d.effective_from,
             d.ended_on,
-            f"{d.get_status_display().split(' (')[0]} from {d.effective_from:%Y-%m-%d}",
+            f"{d.status_label} from {d.effective_from:%Y-%m-%d}",
         )
         for d in decisions
         if d.status in ("paused", "redirected") or d.ended_on
@@ -62,7 +64,7 @@ def overview(request):
     context = selectors.overview(today=today)
     publication = context["publication"]
     if publication is not None:
-        paused = {str(p.country) for p in context["current_pauses"]}
+        pauses = {str(p.country): p.status_label for p in context["current_pauses"]}
         context["trend_chart"] = charts.period_chart(
             _period_bars(context["trend"]),
             title="Requests per half-year by type, and the share with data produced",
@@ -74,7 +76,7 @@ def overview(request):
                     row.name,
                     row.figures.requests,
                     _country_url(row.code, publication.period),
-                    row.code in paused,
+                    pauses.get(row.code, ""),
                 )
                 for row in context["countries"]
             ],
@@ -96,9 +98,9 @@ def country_list(request):
     rows, download = [], None
     if periods:
         rows = filterset.sorted_rows(selectors.country_figures(filterset.qs))
-        paused = selectors.paused_country_codes(today=timezone.localdate())
+        pauses = selectors.current_pause_labels(today=timezone.localdate())
         for row in rows:
-            row.paused = row.code in paused
+            row.pause_label = pauses.get(row.code, "")
         cleaned = filterset.form.cleaned_data
         params = [("period", cleaned["period"])]
         if cleaned.get("request_type"):
@@ -106,7 +108,7 @@ def country_list(request):
         codes = filterset.matching_codes
         if codes is not None:
             params.append(("country", ",".join(row.code for row in rows) or "none"))
-        download = "/data/requests.csv?" + urlencode(params) if rows else None
+        download = reverse("public:requests-csv") + "?" + urlencode(params) if rows else None
     return render(
         request,
         "requests_app/countries.html",

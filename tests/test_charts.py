@@ -26,7 +26,7 @@ def test_map_links_countries_shows_small_territories_as_dots_and_escapes_names()
     svg = world_map(
         [
             MapEntry("US", "United States", 900, "/countries/US/"),
-            MapEntry("HK", "Hong Kong <script>", 30, "/countries/HK/", paused=True),
+            MapEntry("HK", "Hong Kong <script>", 30, "/countries/HK/", pause_label="Paused"),
         ],
         title="Requests",
     )

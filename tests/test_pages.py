@@ -91,7 +91,7 @@ def test_countries_table_filters_sorts_and_downloads_exactly_what_it_shows(clien
     assert response.status_code == 200
     names = re.findall(r'<th scope="row"><a href="/countries/(\w\w)/">', response.text)
     assert names == ["DE", "HK", "US"]  # by name: Germany, Hong Kong, United States
-    assert re.search(r"Hong Kong</a> <span class=\"badge\">paused</span>", response.text)
+    assert re.search(r"Hong Kong</a> <span class=\"badge\">Paused</span>", response.text)
 
     response = client.get(
         "/countries/", {"period": "2020-H1", "sort": "-requests", "request_type": "legal_process"}
@@ -369,3 +369,20 @@ def test_redis_cache_when_redis_url_is_set(tmp_path):
         timeout=60,
     )
     assert result.stdout.strip().splitlines()[-1] == "RedisCache 42", result.stderr
+
+
+def test_one_label_per_pause_status_and_no_database_ids_in_public_html(client, report):
+    redirected = PauseDecisionFactory(
+        country="US", status=PauseDecision.Status.REDIRECTED, effective_from=datetime.date(2020, 1, 1)
+    )
+    countries_page = client.get("/countries/").text
+    us_badge = r'href="/countries/US/">United States of America</a> <span class="badge">Redirected'
+    assert re.search(us_badge, countries_page)
+    assert re.search(r'href="/countries/HK/">Hong Kong</a> <span class="badge">Paused', countries_page)
+    overview = client.get("/").text
+    assert "(redirected)" in overview and "(paused)" in overview  # the map's tooltips
+    register = client.get("/paused/").text
+    assert 'id="pause-US-2020-01-01"' in register and 'id="pause-HK-2020-07-06"' in register
+    for page in (countries_page, overview, register):
+        assert f"pause-{redirected.pk}\"" not in page and not re.search(r'id="pause-\d+"', page)
+    assert 'href="/paused/#pause-US-2020-01-01"' in overview

@@ -46,8 +46,7 @@ def types_label(values) -> str:
 
 @register.filter
 def status_label(pause) -> str:
-    """'Paused', 'Redirected', 'Lifted', 'Assessing' without the admin's explanation."""
-    return pause.get_status_display().split(" (")[0]
+    return pause.status_label
 
 
 @register.filter

@@ -32,6 +32,12 @@ def world_geometry() -> dict:
     return json.loads(MAP_FILE.read_text())
 
 
+def unmapped(entries: list[MapEntry]) -> list[MapEntry]:
+    """Entries the map cannot draw (international bodies, Kosovo): listed beside it instead."""
+    shapes = world_geometry()["countries"]
+    return [entry for entry in entries if entry.code not in shapes]
+
+
 def _fmt(value: float) -> str:
     return f"{value:.1f}".rstrip("0").rstrip(".")
 

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 from django_countries import countries
 
-# Every code django-countries knows (ISO 3166-1 alpha-2, with its settings' additions).
+# ISO 3166-1 alpha-2 countries and territories, Kosovo (XK) and the international bodies UN and EU
+# (settings.COUNTRIES_OVERRIDE adds them to django-countries, so every CountryField takes them).
 CODES: frozenset[str] = frozenset(code for code, _ in countries)
+INTERNATIONAL_BODIES: frozenset[str] = frozenset({"UN", "EU"})
 
 
 def name(code: str) -> str:

@@ -69,17 +69,19 @@ def overview(request):
             _period_bars(context["trend"]),
             title="Requests per half-year by type, and the share with data produced",
         )
+        entries = [
+            charts.MapEntry(
+                row.code,
+                row.name,
+                row.figures.requests,
+                _country_url(row.code, publication.period),
+                pauses.get(row.code, ""),
+            )
+            for row in context["countries"]
+        ]
+        context["unmapped"] = charts.unmapped(entries)
         context["world_map"] = charts.world_map(
-            [
-                charts.MapEntry(
-                    row.code,
-                    row.name,
-                    row.figures.requests,
-                    _country_url(row.code, publication.period),
-                    pauses.get(row.code, ""),
-                )
-                for row in context["countries"]
-            ],
+            entries,
             title=f"Requests by country, {publication.period}",
         )
         context["top_countries"] = sorted(context["countries"], key=lambda r: -r.figures.requests)[:10]

@@ -179,6 +179,10 @@ CACHES = {
 # set CACHE_VERSION to the release's id when deploying.
 CACHES["default"]["VERSION"] = os.environ.get("CACHE_VERSION", "1")
 
+# Jurisdictions beyond ISO 3166-1 (requests_app/jurisdictions.py): Kosovo as CLDR, the EU and the
+# IMF code it, and international bodies under the codes ISO 3166 reserves for them.
+COUNTRIES_OVERRIDE = {"XK": "Kosovo", "UN": "United Nations", "EU": "European Union bodies"}
+
 # A request open longer than this many days counts as overdue on the reviewers' desk.
 OVERDUE_AFTER_DAYS = int(os.environ.get("OVERDUE_AFTER_DAYS", "30"))
 

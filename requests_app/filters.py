@@ -189,33 +189,40 @@ class PauseRegisterFilter(django_filters.FilterSet):
 
 # --- The /countries/ page -------------------------------------------------------------------
 
-SORTS = {
-    "name": ("Country", lambda row: row.name),
-    "-requests": ("Most requests", lambda row: -row.figures.requests),
-    "-accounts": ("Most accounts specified", lambda row: -row.figures.accounts_specified),
-    "-percent": (
-        "Highest % with data produced",
-        lambda row: (
-            -(
-                row.figures.percent_with_data_produced
-                if row.figures.percent_with_data_produced is not None
-                else -1
-            )
-        ),
-    ),
-    "percent": (
-        "Lowest % with data produced",
-        lambda row: (
-            row.figures.percent_with_data_produced
-            if row.figures.percent_with_data_produced is not None
-            else 101
-        ),
-    ),
-    "-during_pause": (
-        "Most received during a pause",
-        lambda row: -(row.figures.requests_received_during_pause or 0),
-    ),
+def _sort_values(row):
+    figures = row.figures
+    return {
+        "name": row.name,
+        "requests": figures.requests,
+        "accounts": figures.accounts_specified,
+        "percent": figures.percent_with_data_produced,
+        "during_pause": figures.requests_received_during_pause,
+    }
+
+
+# column: (label ascending, label descending). Every column sorts both ways ("requests" and
+# "-requests"); a blank value ("not reported") comes last either way.
+SORT_COLUMNS = {
+    "name": ("Country (A–Z)", "Country (Z–A)"),
+    "requests": ("Fewest requests", "Most requests"),
+    "accounts": ("Fewest accounts specified", "Most accounts specified"),
+    "percent": ("Lowest % with data produced", "Highest % with data produced"),
+    "during_pause": ("Fewest received during a pause", "Most received during a pause"),
 }
+SORTS = {
+    **{column: labels[0] for column, labels in SORT_COLUMNS.items()},
+    **{f"-{column}": labels[1] for column, labels in SORT_COLUMNS.items()},
+}
+
+
+def sort_rows(rows, sort: str):
+    """Rows in the order ``sort`` names (a key of SORTS), blanks last, then by name."""
+    column = sort.lstrip("-")
+    rows = sorted(rows, key=lambda row: row.name)
+    known = [row for row in rows if _sort_values(row)[column] is not None]
+    blank = [row for row in rows if _sort_values(row)[column] is None]
+    known.sort(key=lambda row: _sort_values(row)[column], reverse=sort.startswith("-"))
+    return known + blank
 
 
 class CountryPageFilter(django_filters.FilterSet):
@@ -233,7 +240,7 @@ class CountryPageFilter(django_filters.FilterSet):
     sort = django_filters.ChoiceFilter(
         method="keep",
         label="Sort by",
-        choices=[(key, label) for key, (label, _) in SORTS.items()],
+        choices=list(SORTS.items()),
         empty_label=None,
     )
 
@@ -260,7 +267,7 @@ class CountryPageFilter(django_filters.FilterSet):
         return queryset  # sorting applies to the per-country sums (see sorted_rows)
 
     def sorted_rows(self, rows):
-        return sorted(rows, key=SORTS[self.form.cleaned_data.get("sort") or "name"][1])
+        return sort_rows(rows, self.form.cleaned_data.get("sort") or "name")
 
     @property
     def matching_codes(self) -> list[str] | None:

@@ -114,8 +114,46 @@ def country_list(request):
     return render(
         request,
         "requests_app/countries.html",
-        {"filter": filterset, "rows": rows, "periods": periods, "download_url": download},
+        {
+            "filter": filterset,
+            "rows": rows,
+            "periods": periods,
+            "download_url": download,
+            "sort_links": _sort_links(filterset.form.cleaned_data) if rows else [],
+        },
     )
+
+
+# Column headers of /countries/: (sort column, header, numeric). Names sort A–Z first, figures
+# largest first; clicking the sorted column again reverses it.
+_SORT_HEADERS = [
+    ("name", "Country", False),
+    ("requests", "Requests", True),
+    ("accounts", "Accounts specified", True),
+    ("percent", "% with data produced", True),
+    ("during_pause", "Received during a pause", True),
+]
+
+
+def _sort_links(cleaned: dict) -> list[dict]:
+    """Header links that keep the period, type and search of the table and set its order."""
+    current = cleaned.get("sort") or "name"
+    kept = [(name, cleaned[name]) for name in ("period", "request_type", "q") if cleaned.get(name)]
+    links = []
+    for column, label, numeric in _SORT_HEADERS:
+        first = f"-{column}" if numeric else column
+        target = ("" if first.startswith("-") else "-") + column if current == first else first
+        links.append(
+            {
+                "label": label,
+                "numeric": numeric,
+                "url": reverse("public:countries") + "?" + urlencode([*kept, ("sort", target)]),
+                "current": ""
+                if current.lstrip("-") != column
+                else ("descending" if current.startswith("-") else "ascending"),
+            }
+        )
+    return links
 
 
 @read_only_page

@@ -386,3 +386,17 @@ def test_one_label_per_pause_status_and_no_database_ids_in_public_html(client, r
     for page in (countries_page, overview, register):
         assert f"pause-{redirected.pk}\"" not in page and not re.search(r'id="pause-\d+"', page)
     assert 'href="/paused/#pause-US-2020-01-01"' in overview
+
+
+def test_countries_sort_links_keep_the_filters_and_every_column_sorts_both_ways(client, report):
+    response = client.get("/countries/", {"period": "2020-H1", "request_type": "legal_process"})
+    links = re.findall(r'<th scope="col"[^>]*><a href="([^"]+)">', response.text)
+    assert len(links) == 5 and not any(link.startswith("??") or "??" in link for link in links)
+    assert all("period=2020-H1" in link and "request_type=legal_process" in link for link in links)
+    assert "sort=-requests" in links[1]
+    for sort in ["requests", "-name", "accounts", "percent", "during_pause", "-during_pause"]:
+        assert client.get("/countries/", {"sort": sort}).status_code == 200, sort
+    ascending = client.get("/countries/", {"period": "2020-H1", "sort": "requests"}).text
+    assert re.findall(r'<th scope="row"><a href="/countries/(\w\w)/">', ascending) == ["HK", "DE", "US"]
+    again = client.get("/countries/", {"period": "2020-H1", "sort": "-requests"}).text
+    assert "sort=requests" in re.findall(r'<th scope="col"[^>]*><a href="([^"]+)">', again)[1]

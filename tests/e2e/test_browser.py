@@ -92,3 +92,23 @@ def test_keyboard_reaches_every_control(page, demo):
             break
     assert reached[0] == "Skip to content"
     assert set(controls) <= set(reached), set(controls) - set(reached)
+
+
+def requests_column(page) -> list[int]:
+    cells = page.locator("#countries-table tbody td:nth-child(2)").all_inner_texts()
+    return [int(cell.replace(",", "")) for cell in cells]
+
+
+def test_sort_links_keep_the_period_and_reverse_on_a_second_click(page, demo):
+    page.goto(demo + "/countries/?period=2020-H2")
+    page.get_by_role("link", name="Requests", exact=True).click()
+    page.wait_for_url(re.compile(r"sort=-requests"))
+    assert "period=2020-H2" in page.url and "??" not in page.url
+    figures = requests_column(page)
+    assert figures == sorted(figures, reverse=True) and len(figures) > 5
+    assert page.locator("#countries-table th[aria-sort]").get_attribute("aria-sort") == "descending"
+    page.get_by_role("link", name="Requests", exact=True).click()
+    page.wait_for_url(re.compile(r"sort=requests"))
+    ascending = requests_column(page)
+    assert ascending == sorted(ascending) and "period=2020-H2" in page.url
+    assert page.locator(".errorlist").count() == 0

@@ -203,6 +203,23 @@ def _json_value(value):
     return float(value) if isinstance(value, Decimal) else value
 
 
+def download_name(name: str, filters: dict, extension: str) -> str:
+    """A file name that says what the file holds: ``requests-HK-2020-H2.csv``,
+    ``requests-2020-H1-2020-H2-legal_process-v2.json``; ``requests.csv`` when unfiltered. Long
+    lists are counted, not spelt out, so the name stays short."""
+    parts = [name]
+    plurals = {"country": "countries", "period": "periods", "request_type": "types", "status": "statuses"}
+    for key, plural in plurals.items():
+        values = sorted(str(v) for v in filters.get(key) or [])
+        if 0 < len(values) <= 3:
+            parts.extend(values)
+        elif values:
+            parts.append(f"{len(values)}-{plural}")
+    if filters.get("version"):
+        parts.append(f"v{filters['version']}")
+    return "-".join(parts) + f".{extension}"
+
+
 def csv_response(fields: list[str], records: Iterable[dict], *, filename: str) -> HttpResponse:
     """UTF-8 CSV (with BOM, CRLF line ends as RFC 4180 says) with a header row."""
     buffer = io.StringIO()
@@ -216,7 +233,7 @@ def csv_response(fields: list[str], records: Iterable[dict], *, filename: str) -
     return response
 
 
-def json_response(records: Iterable[dict], **envelope) -> JsonResponse:
+def json_response(records: Iterable[dict], *, filename: str = "", **envelope) -> JsonResponse:
     body = {
         "schema_version": SCHEMA_VERSION,
         **envelope,
@@ -225,7 +242,10 @@ def json_response(records: Iterable[dict], **envelope) -> JsonResponse:
         "documentation": "/data/",
         "results": [{key: _json_value(value) for key, value in record.items()} for record in records],
     }
-    return JsonResponse(body, json_dumps_params={"ensure_ascii": False, "indent": 1})
+    response = JsonResponse(body, json_dumps_params={"ensure_ascii": False, "indent": 1})
+    if filename:  # shown in the browser, saved under this name
+        response["Content-Disposition"] = f'inline; filename="{filename}"'
+    return response
 
 
 def bad_request(errors: dict[str, list[str]], *, as_json: bool) -> HttpResponse:

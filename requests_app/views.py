@@ -274,9 +274,11 @@ def _export(request, *, fmt: str, name: str, filterset, state, fields, record, *
 
     def build():
         records = [record(obj) for obj in filterset.qs]
+        filename = exports.download_name(name, filterset.form.cleaned_data, fmt)
         if fmt == "csv":
-            return exports.csv_response(fields, records, filename=f"{name}.csv")
-        return exports.json_response(records, **{key: make() for key, make in envelope.items()})
+            return exports.csv_response(fields, records, filename=filename)
+        envelope_values = {key: make() for key, make in envelope.items()}
+        return exports.json_response(records, filename=filename, **envelope_values)
 
     return _conditional_export(request, state=state, variant=variant, build=build)
 

@@ -15,7 +15,7 @@ from requests_app import services
 from requests_app.filters import COUNTRY_CODES
 from requests_app.models import DataRequest
 from requests_app.periods import Period
-from tests.factories import DataRequestFactory, PauseDecisionFactory, UserFactory
+from tests.factories import DataRequestFactory, PauseDecisionFactory, PublicationFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -685,3 +685,23 @@ def test_internal_edits_of_a_published_decision_move_no_public_validator(client,
     assert etag != before[0] and last_modified != before[1] and token != before[3]
     assert last_changed != before[2] and "2024-01-01T" in "".join(last_changed)
     assert client.get("/data/pauses.json", headers={"If-None-Match": before[0]}).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "url, name",
+    [
+        ("/data/requests.csv", 'attachment; filename="requests.csv"'),
+        ("/data/requests.csv?country=hk&period=2020-H2", 'attachment; filename="requests-HK-2020-H2.csv"'),
+        (
+            "/data/requests.json?period=2020-H2&request_type=legal_process&version=1",
+            'inline; filename="requests-2020-H2-legal_process-v1.json"',
+        ),
+        ("/data/requests.csv?country=DE,FR,HK,US", 'attachment; filename="requests-4-countries.csv"'),
+        ("/data/pauses.csv?country=HK&status=paused", 'attachment; filename="pauses-HK-paused.csv"'),
+    ],
+)
+def test_downloads_are_named_for_what_they_hold(client, url, name):
+    PublicationFactory(period="2020-H2")
+    response = client.get(url)
+    assert response.status_code == 200
+    assert response["Content-Disposition"] == name

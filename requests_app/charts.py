@@ -69,6 +69,7 @@ class MapEntry:
     value: int
     url: str
     pause_label: str = ""  # the status of a decision in force today ("Paused", "Redirected")
+    pause_status: str = ""  # its PauseDecision.Status value: the outline's colour
 
 
 def world_map(entries: list[MapEntry], *, title: str) -> SafeString:
@@ -88,7 +89,7 @@ def world_map(entries: list[MapEntry], *, title: str) -> SafeString:
         label = f"{entry.name}: {entry.value:,} requests"
         if entry.pause_label:
             label += f" ({entry.pause_label.lower()})"
-        css = "map-country map-paused" if entry.pause_label else "map-country"
+        css = f"map-country map-paused status-{entry.pause_status}" if entry.pause_label else "map-country"
         body = format_html('<path d="{}" fill="{}" class="{}"/>', shape["d"], fill, css) if shape["d"] else ""
         if shape["area"] < SMALL_AREA:
             body += format_html(
@@ -96,7 +97,7 @@ def world_map(entries: list[MapEntry], *, title: str) -> SafeString:
                 shape["x"],
                 shape["y"],
                 fill,
-                " map-paused" if entry.pause_label else "",
+                f" map-paused status-{entry.pause_status}" if entry.pause_label else "",
             )
             target = dots
         else:
@@ -110,7 +111,8 @@ def world_map(entries: list[MapEntry], *, title: str) -> SafeString:
                 mark_safe(body),
             )
         )
-    legend = _map_legend(bounds, height)
+    statuses = sorted({(e.pause_status, e.pause_label) for e in entries if e.pause_label})
+    legend = _map_legend(bounds, height, statuses)
     return format_html(
         # role=group, not img: the map holds links, and an image cannot contain controls.
         '<svg class="chart world-map" viewBox="0 0 {} {}" role="group" aria-labelledby="map-title">'
@@ -124,7 +126,7 @@ def world_map(entries: list[MapEntry], *, title: str) -> SafeString:
     )
 
 
-def _map_legend(bounds: list[int], height: float) -> SafeString:
+def _map_legend(bounds: list[int], height: float, statuses: list[tuple[str, str]]) -> SafeString:
     if not bounds:
         return mark_safe("")
     parts = []
@@ -144,18 +146,21 @@ def _map_legend(bounds: list[int], height: float) -> SafeString:
             )
         )
         lower = bound + 1
-    x = 10 + len(bounds) * 120
-    parts.append(
-        format_html(
-            '<rect x="{}" y="{}" width="16" height="12" fill="{}" class="map-paused"/>'
-            '<text x="{}" y="{}">paused (outlined)</text>',
-            x,
-            height + 12,
-            NO_DATA,
-            x + 20,
-            height + 22,
+    for index, (status, label) in enumerate(statuses):
+        x = 10 + (len(bounds) + index) * 120
+        parts.append(
+            format_html(
+                '<rect x="{}" y="{}" width="16" height="12" fill="{}" class="map-paused status-{}"/>'
+                '<text x="{}" y="{}">{} (outlined)</text>',
+                x,
+                height + 12,
+                NO_DATA,
+                status,
+                x + 20,
+                height + 22,
+                label,
+            )
         )
-    )
     return format_html('<g class="legend">{}</g>', mark_safe("".join(parts)))
 
 
@@ -169,6 +174,7 @@ class PauseBand:
     start: datetime.date
     end: datetime.date | None  # None: still in force
     label: str
+    status: str = ""  # a PauseDecision.Status value: its colour (class status-<status>)
 
 
 @dataclass(frozen=True)
@@ -224,8 +230,9 @@ def period_chart(
             continue
         parts.append(
             format_html(
-                '<g class="pause-band"><rect x="{}" y="{}" width="{}" height="{}"/>'
+                '<g class="pause-band status-{}"><rect x="{}" y="{}" width="{}" height="{}"/>'
                 '<text x="{}" y="{}">{}</text></g>',
+                band.status,
                 _fmt(x1),
                 PAD_T,
                 _fmt(x2 - x1),

@@ -532,9 +532,13 @@ class PauseDecision(models.Model):
 
     @property
     def status_label(self) -> str:
+        return self.label_of(self.status)
+
+    @classmethod
+    def label_of(cls, status: str) -> str:
         """The status as the public reads it everywhere: 'Paused', 'Redirected', 'Lifted',
         'Assessing' (the choice's text without the desk's explanation in brackets)."""
-        return self.get_status_display().split(" (")[0]
+        return cls.Status(status).label.split(" (")[0]
 
     @property
     def public_anchor(self) -> str:

@@ -266,7 +266,7 @@ class CountryRow:
     code: str
     name: str
     figures: Figures
-    pause_label: str = ""  # the status of a published decision in force today, if any
+    pause: PauseDecision | None = None  # a published decision in force today, if any
 
 
 def country_table(*, publication: Publication, request_type: str | None = None) -> list[CountryRow]:
@@ -293,9 +293,9 @@ def current_public_pauses(*, today: datetime.date):
     return published_pauses().in_force_on(today).order_by("country")
 
 
-def current_pause_labels(*, today: datetime.date) -> dict[str, str]:
-    """Jurisdiction code -> status label of its published decision in force today."""
-    return {str(pause.country): pause.status_label for pause in current_public_pauses(today=today)}
+def current_pauses_by_country(*, today: datetime.date) -> dict[str, PauseDecision]:
+    """Jurisdiction code -> its published decision in force today."""
+    return {str(pause.country): pause for pause in current_public_pauses(today=today)}
 
 
 def country_published_periods(code: str) -> bool:
@@ -372,7 +372,7 @@ def pause_register_entries(*, country: str | None = None) -> list[RegisterEntry]
                 if not diffs:
                     continue  # an internal-only edit: nothing public changed
             changes.append(
-                PublicChange(record.history_date, diffs, PauseDecision.Status(record.status).label)
+                PublicChange(record.history_date, diffs, PauseDecision.label_of(record.status))
             )
             previous = record
         entries.append(RegisterEntry(decision, changes))

@@ -51,6 +51,7 @@ def _pause_bands(decisions) -> list[charts.PauseBand]:
             d.effective_from,
             d.ended_on,
             f"{d.status_label} from {d.effective_from:%Y-%m-%d}",
+            d.status,
         )
         for d in decisions
         if d.status in ("paused", "redirected") or d.ended_on
@@ -64,7 +65,7 @@ def overview(request):
     context = selectors.overview(today=today)
     publication = context["publication"]
     if publication is not None:
-        pauses = {str(p.country): p.status_label for p in context["current_pauses"]}
+        pauses = {str(p.country): p for p in context["current_pauses"]}
         context["trend_chart"] = charts.period_chart(
             _period_bars(context["trend"]),
             title="Requests per half-year by type, and the share with data produced",
@@ -75,7 +76,8 @@ def overview(request):
                 row.name,
                 row.figures.requests,
                 _country_url(row.code, publication.period),
-                pauses.get(row.code, ""),
+                pauses[row.code].status_label if row.code in pauses else "",
+                pauses[row.code].status if row.code in pauses else "",
             )
             for row in context["countries"]
         ]
@@ -100,9 +102,9 @@ def country_list(request):
     rows, download = [], None
     if periods:
         rows = filterset.sorted_rows(selectors.country_figures(filterset.qs))
-        pauses = selectors.current_pause_labels(today=timezone.localdate())
+        pauses = selectors.current_pauses_by_country(today=timezone.localdate())
         for row in rows:
-            row.pause_label = pauses.get(row.code, "")
+            row.pause = pauses.get(row.code)
         cleaned = filterset.form.cleaned_data
         params = [("period", cleaned["period"])]
         if cleaned.get("request_type"):

@@ -12,8 +12,10 @@ def test_gridlines_are_whole_numbers():
 
 def test_pause_band_starts_at_the_decision_date_inside_its_half_year():
     bars = [PeriodBar(p, {"legal_process": 10}, 50.0) for p in ["2020-H1", "2020-H2", "2021-H1"]]
-    svg = period_chart(bars, title="Hong Kong", bands=[PauseBand(datetime.date(2020, 7, 6), None, "Paused")])
-    rect = re.search(r'<g class="pause-band"><rect x="([\d.]+)" y="[\d.]+" width="([\d.]+)"', svg)
+    band = PauseBand(datetime.date(2020, 7, 6), None, "Paused", "paused")
+    svg = period_chart(bars, title="Hong Kong", bands=[band])
+    pattern = r'<g class="pause-band status-paused"><rect x="([\d.]+)" y="[\d.]+" width="([\d.]+)"'
+    rect = re.search(pattern, svg)
     x, width = float(rect[1]), float(rect[2])
     slot = (760 - 56 - 48) / 3
     assert abs(x - (56 + slot * (1 + 5 / 184))) < 0.2  # 5 days into the 184-day second half

@@ -91,7 +91,7 @@ def test_countries_table_filters_sorts_and_downloads_exactly_what_it_shows(clien
     assert response.status_code == 200
     names = re.findall(r'<th scope="row"><a href="/countries/(\w\w)/">', response.text)
     assert names == ["DE", "HK", "US"]  # by name: Germany, Hong Kong, United States
-    assert re.search(r"Hong Kong</a> <span class=\"badge\">Paused</span>", response.text)
+    assert re.search(r"Hong Kong</a> <span class=\"badge status-paused\">Paused</span>", response.text)
 
     response = client.get(
         "/countries/", {"period": "2020-H1", "sort": "-requests", "request_type": "legal_process"}
@@ -376,9 +376,12 @@ def test_one_label_per_pause_status_and_no_database_ids_in_public_html(client, r
         country="US", status=PauseDecision.Status.REDIRECTED, effective_from=datetime.date(2020, 1, 1)
     )
     countries_page = client.get("/countries/").text
-    us_badge = r'href="/countries/US/">United States of America</a> <span class="badge">Redirected'
-    assert re.search(us_badge, countries_page)
-    assert re.search(r'href="/countries/HK/">Hong Kong</a> <span class="badge">Paused', countries_page)
+    us = 'href="/countries/US/">United States of America</a> <span class="badge status-redirected">Redirected'
+    hk = 'href="/countries/HK/">Hong Kong</a> <span class="badge status-paused">Paused'
+    assert us in countries_page and hk in countries_page
+    # one colour per status: the map outlines and its legend carry the status too
+    assert "map-paused status-redirected" in client.get("/").text
+    assert "Redirected (outlined)" in client.get("/").text and "Paused (outlined)" in client.get("/").text
     overview = client.get("/").text
     assert "(redirected)" in overview and "(paused)" in overview  # the map's tooltips
     register = client.get("/paused/").text

@@ -83,3 +83,19 @@ def periods_between(first: Period, last: Period) -> list[Period]:
 def validate_period_label(value: str) -> None:
     """Model/form field validator."""
     Period.parse(value)
+
+
+def human_duration(start: datetime.date, end: datetime.date) -> str:
+    """How long from ``start`` to ``end`` as a reader says it: "4 years 5 months", "1 year",
+    "3 months", "12 days" (whole months counted; days only under a month)."""
+    months = (end.year - start.year) * 12 + end.month - start.month - (end.day < start.day)
+    if months <= 0:
+        days = max((end - start).days, 0)
+        return f"{days} day{'s' if days != 1 else ''}"
+    years, months = divmod(months, 12)
+    parts = []
+    if years:
+        parts.append(f"{years} year{'s' if years != 1 else ''}")
+    if months:
+        parts.append(f"{months} month{'s' if months != 1 else ''}")
+    return " ".join(parts)

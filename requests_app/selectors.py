@@ -16,7 +16,7 @@ from django.utils import timezone
 from django_countries import countries
 
 from .models import PUBLIC_PAUSE_FIELDS, FigureRow, PauseDecision, Publication, PublicState
-from .periods import Period
+from .periods import Period, human_duration
 
 
 @dataclass(frozen=True)
@@ -317,9 +317,13 @@ class RegisterEntry:
     changes: list[PublicChange]
 
     @property
-    def duration_days(self) -> int:
-        end = self.decision.ended_on or timezone.localdate()
-        return max((end - self.decision.effective_from).days, 0)
+    def end_or_today(self) -> datetime.date:
+        return self.decision.ended_on or timezone.localdate()
+
+    @property
+    def duration(self) -> str:
+        """How long it has been (or was) in force: "4 years 5 months"."""
+        return human_duration(self.decision.effective_from, self.end_or_today)
 
     @property
     def is_current(self) -> bool:

@@ -16,7 +16,7 @@ from django_countries import countries
 from . import charts, exports, selectors
 from .caching import cache_public_page
 from .filters import COUNTRY_CODES, CountryPageFilter, FigureRowFilter, PauseRegisterFilter
-from .models import DataRequest
+from .models import DataRequest, PauseDecision
 
 TYPE_LABELS = dict(DataRequest.RequestType.choices)
 
@@ -201,8 +201,36 @@ def pause_register(request):
         {
             "current": [e for e in entries if e.is_current],
             "past": [e for e in entries if not e.is_current],
+            "timeline": _timeline(entries),
+            "timeline_rows": _by_jurisdiction(entries),
         },
     )
+
+
+def _by_jurisdiction(entries: list[selectors.RegisterEntry]) -> list[selectors.RegisterEntry]:
+    return sorted(entries, key=lambda e: (e.decision.country.name, e.decision.effective_from))
+
+
+def _timeline(entries: list[selectors.RegisterEntry]):
+    ordered = sorted(entries, key=lambda e: (e.decision.effective_from, e.decision.country.name))
+    bars = [
+        charts.TimelineBar(
+            jurisdiction=entry.decision.country.name,
+            start=entry.decision.effective_from,
+            end=entry.end_or_today,
+            open_ended=entry.decision.ended_on is None,
+            status=entry.decision.status,
+            label=f"{entry.decision.country.name}: {entry.decision.status_label} from "
+            f"{entry.decision.effective_from:%-d %B %Y}"
+            + (f" to {entry.decision.ended_on:%-d %B %Y}" if entry.decision.ended_on else ", in force")
+            + f" ({entry.duration})",
+            url=f"#{entry.decision.public_anchor}",
+        )
+        for entry in ordered
+    ]
+    statuses = dict.fromkeys(entry.decision.status for entry in ordered)
+    legend = [(status, PauseDecision.label_of(status)) for status in statuses]
+    return charts.pause_timeline(bars, title="Every published decision over time", legend=legend)
 
 
 @read_only_page

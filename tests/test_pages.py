@@ -403,3 +403,25 @@ def test_countries_sort_links_keep_the_filters_and_every_column_sorts_both_ways(
     assert re.findall(r'<th scope="row"><a href="/countries/(\w\w)/">', ascending) == ["HK", "DE", "US"]
     again = client.get("/countries/", {"period": "2020-H1", "sort": "-requests"}).text
     assert "sort=requests" in re.findall(r'<th scope="col"[^>]*><a href="([^"]+)">', again)[1]
+
+
+def test_the_register_opens_with_a_timeline_of_every_published_decision(client, report):
+    PauseDecisionFactory(
+        country="RU",
+        status=PauseDecision.Status.LIFTED,
+        effective_from=datetime.date(2021, 1, 1),
+        ended_on=datetime.date(2022, 6, 30),
+    )
+    page = client.get("/paused/").text
+    timeline = re.search(r'<svg class="chart timeline".*?</svg>', page, re.S).group(0)
+    assert page.index('class="chart timeline"') < page.index("<h2>In force</h2>")
+    # one row per jurisdiction, one bar per published decision, coloured by status; no draft
+    assert re.findall(r'class="row-label"[^>]*>([^<]+)<', timeline) == ["Hong Kong", "Russia"]
+    assert timeline.count('class="timeline-bar status-paused open-ended"') == 1
+    assert timeline.count('class="timeline-bar status-lifted"') == 2  # the bar and its legend key
+    assert "Belarus" not in timeline
+    assert 'href="#pause-RU-2021-01-01"' in timeline
+    assert "Russia: Lifted from 1 January 2021 to 30 June 2022 (1 year 5 months)" in timeline
+    # the table alternative and the entries give durations as a reader says them
+    assert "<td>1 year 5 months</td>" in page
+    assert "days)" not in page

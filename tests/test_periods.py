@@ -3,7 +3,7 @@ import datetime
 import pytest
 from django.core.exceptions import ValidationError
 
-from requests_app.periods import Period, periods_between
+from requests_app.periods import Period, human_duration, periods_between
 
 
 def test_label_round_trips():
@@ -36,3 +36,21 @@ def test_navigation_and_ranges():
     assert labels == ["2019-H2", "2020-H1", "2020-H2", "2021-H1"]
     assert Period.parse("2020-H2").has_ended(datetime.date(2021, 1, 1))
     assert not Period.parse("2020-H2").has_ended(datetime.date(2020, 12, 31))
+
+
+@pytest.mark.parametrize(
+    "start, end, text",
+    [
+        ("2020-07-06", "2024-12-05", "4 years 4 months"),
+        ("2020-07-06", "2024-12-06", "4 years 5 months"),
+        ("2020-07-06", "2021-07-06", "1 year"),
+        ("2020-07-06", "2020-10-05", "2 months"),
+        ("2020-07-06", "2020-08-06", "1 month"),
+        ("2020-07-06", "2020-07-18", "12 days"),
+        ("2020-07-06", "2020-07-07", "1 day"),
+        ("2020-07-06", "2020-07-06", "0 days"),
+        ("2020-01-31", "2020-02-29", "29 days"),
+    ],
+)
+def test_durations_read_as_a_reader_says_them(start, end, text):
+    assert human_duration(datetime.date.fromisoformat(start), datetime.date.fromisoformat(end)) == text

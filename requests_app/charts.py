@@ -384,7 +384,7 @@ def pause_timeline(bars: list[TimelineBar], *, title: str, legend: list[tuple[st
     first = datetime.date(min(bar.start for bar in bars).year, 1, 1)
     last = datetime.date(max(bar.end for bar in bars).year + 1, 1, 1)
     span = (last - first).days
-    plot_w = TIMELINE_W - TIMELINE_LABEL_W - 10
+    plot_w = TIMELINE_W - TIMELINE_LABEL_W - 24  # room for the last year's label
 
     def x(day: datetime.date) -> str:
         return _fmt(TIMELINE_LABEL_W + plot_w * (day - first).days / span)

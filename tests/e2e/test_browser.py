@@ -112,3 +112,28 @@ def test_sort_links_keep_the_period_and_reverse_on_a_second_click(page, demo):
     ascending = requests_column(page)
     assert ascending == sorted(ascending) and "period=2020-H2" in page.url
     assert page.locator(".errorlist").count() == 0
+
+
+def test_no_public_page_scrolls_sideways_on_a_phone(browser, demo):
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    try:
+        for url in PUBLIC_PAGES:
+            page.goto(demo + url)
+            assert page.evaluate("document.documentElement.scrollWidth") <= 390, url
+            # Chart text is drawn at 11 px or more; a period label never wraps ("2026-/H1").
+            smallest = page.evaluate(
+                "Math.min(...[...document.querySelectorAll('svg.chart text')].map(t => {"
+                " const svg = t.ownerSVGElement;"
+                " const scale = svg.getBoundingClientRect().width / svg.viewBox.baseVal.width;"
+                " return parseFloat(getComputedStyle(t).fontSize) * scale; }), 99)"
+            )
+            assert smallest >= 11, (url, smallest)
+            wrapped = page.evaluate(
+                "[...document.querySelectorAll('th, td')].filter(c =>"
+                " /^\\d{4}-H[12]$/.test(c.innerText.trim()) && c.getBoundingClientRect().height > 40).length"
+            )
+            assert wrapped == 0, url
+            screenshot(page, f"phone{url.replace('/', '-').rstrip('-') or '-home'}")
+    finally:
+        context.close()

@@ -182,6 +182,9 @@ class PeriodBar:
     period: str
     stacks: dict[str, int]  # request_type -> requests
     percent_produced: float | None
+    # With a pause: the share of the paused request types alone (percent_produced then holds
+    # the other types'), so that a policy at 0% reads apart from ordinary decisions.
+    paused_percent: float | None = None
 
 
 CHART_W, CHART_H = 760, 300
@@ -212,9 +215,15 @@ def _date_x(day: datetime.date, periods: list[str], slot: float) -> float:
 
 
 def period_chart(
-    bars: list[PeriodBar], *, title: str, bands: list[PauseBand] = (), show_percent: bool = True
+    bars: list[PeriodBar],
+    *,
+    title: str,
+    bands: list[PauseBand] = (),
+    show_percent: bool = True,
+    paused_label: str = "",
 ) -> SafeString:
-    """Stacked bars of requests per period by type, the % produced line, and pause bands."""
+    """Stacked bars of requests per period by type, the % produced line, and pause bands; with
+    ``paused_label`` (the paused types, e.g. "legal process") a second line for those types."""
     if not bars:
         return mark_safe("")
     periods = [b.period for b in bars]
@@ -270,7 +279,6 @@ def period_chart(
             )
 
     label_every = max(1, round(len(bars) / 10))
-    line_points = []
     for index, bar in enumerate(bars):
         x = PAD_L + slot * index + slot * 0.15
         y = PAD_T + plot_h
@@ -300,30 +308,17 @@ def period_chart(
                     bar.period,
                 )
             )
-        if show_percent and bar.percent_produced is not None:
-            line_points.append(
-                (PAD_L + slot * (index + 0.5), PAD_T + plot_h - plot_h * bar.percent_produced / 100, bar)
-            )
-
-    if line_points:
-        path = " ".join(f"{_fmt(x)},{_fmt(y)}" for x, y, _ in line_points)
-        parts.append(format_html('<polyline class="percent-line" points="{}"/>', path))
-        for x, y, bar in line_points:
-            parts.append(
-                format_html(
-                    '<circle class="percent-dot" cx="{}" cy="{}" r="3"><title>{}: {}% with data produced'
-                    "</title></circle>",
-                    _fmt(x),
-                    _fmt(y),
-                    bar.period,
-                    _fmt(bar.percent_produced),
-                )
-            )
+    if show_percent:
+        other = f"other requests than {paused_label}" if paused_label else ""
+        parts.append(_percent_line(bars, slot, plot_h, "percent_produced", "percent-line", other))
+        if paused_label:
+            css = "percent-line paused-line"
+            parts.append(_percent_line(bars, slot, plot_h, "paused_percent", css, paused_label))
 
     legend = []
     types_present = [t for t in TYPE_COLOURS if any(t in b.stacks for b in bars)]
     for index, request_type in enumerate(types_present):
-        x = PAD_L + index * 140
+        x = PAD_L + index * 110
         legend.append(
             format_html(
                 '<rect x="{}" y="4" width="12" height="12" fill="{}"/><text x="{}" y="14">{}</text>',
@@ -334,16 +329,21 @@ def period_chart(
             )
         )
     if show_percent:
-        x = PAD_L + len(types_present) * 140
-        legend.append(
-            format_html(
-                '<line class="percent-line" x1="{}" x2="{}" y1="10" y2="10"/><text x="{}" y="14">'
-                "% with data produced</text>",
-                x,
-                x + 14,
-                x + 18,
+        keys = [("percent-line", "% produced" + (", other types" if paused_label else ""))]
+        if paused_label:
+            keys.append(("percent-line paused-line", f"% produced, {paused_label}"))
+        for index, (css, text) in enumerate(keys):
+            x = PAD_L + len(types_present) * 110 + index * 170
+            legend.append(
+                format_html(
+                    '<line class="{}" x1="{}" x2="{}" y1="10" y2="10"/><text x="{}" y="14">{}</text>',
+                    css,
+                    x,
+                    x + 14,
+                    x + 18,
+                    text,
+                )
             )
-        )
     return format_html(
         '<svg class="chart period-chart" viewBox="0 0 {} {}" role="img" aria-label="{}">'
         '<title>{}</title><g class="legend">{}</g>{}</svg>',
@@ -354,6 +354,32 @@ def period_chart(
         mark_safe("".join(legend)),
         mark_safe("".join(parts)),
     )
+
+
+def _percent_line(bars, slot: float, plot_h: float, attribute: str, css: str, of: str) -> SafeString:
+    """A % produced line over the bars' ``attribute``, a dot with its figure per period."""
+    points = [
+        (PAD_L + slot * (index + 0.5), PAD_T + plot_h - plot_h * value / 100, bar.period, value)
+        for index, bar in enumerate(bars)
+        if (value := getattr(bar, attribute)) is not None
+    ]
+    if not points:
+        return mark_safe("")
+    what = f"% of {of} with data produced" if of else "% with data produced"
+    path = " ".join(f"{_fmt(x)},{_fmt(y)}" for x, y, _, _ in points)
+    dots = [
+        format_html(
+            '<circle class="percent-dot {}" cx="{}" cy="{}" r="3"><title>{}: {}{}</title></circle>',
+            css.replace("percent-line", "").strip(),
+            _fmt(x),
+            _fmt(y),
+            period,
+            _fmt(value),
+            what,
+        )
+        for x, y, period, value in points
+    ]
+    return format_html('<polyline class="{}" points="{}"/>{}', css, path, mark_safe("".join(dots)))
 
 
 # --------------------------------------------------------------------------------------------

@@ -410,3 +410,46 @@ def period_type_rows(*, country: str) -> list[PeriodTypeRow]:
         figures.add(row)
         out.append(PeriodTypeRow(row["publication__period"], row["request_type"], figures))
     return sorted(out, key=lambda r: (r.period, r.request_type), reverse=True)
+
+
+# --- A paused jurisdiction's page tells the pause story first ---------------------------------
+
+
+@dataclass(frozen=True)
+class PauseHeadline:
+    """Requests received while a decision was in force and those answered under an exception,
+    over the published periods it touches (None where imported history left them unknown)."""
+
+    since: datetime.date
+    received: int | None
+    under_exception: int | None
+
+
+def pause_headline(*, decision: PauseDecision, trend: list[PeriodFigures]) -> PauseHeadline:
+    touched = [item.figures for item in trend if Period.parse(item.period).end >= decision.effective_from]
+
+    def total(name: str) -> int | None:
+        values = [getattr(figures, name) for figures in touched]
+        return None if None in values else sum(values)
+
+    return PauseHeadline(
+        decision.effective_from,
+        total("requests_received_during_pause"),
+        total("requests_produced_under_pause_exception"),
+    )
+
+
+def shares_by_coverage(
+    rows: list[PeriodTypeRow], covered: list[str]
+) -> dict[str, tuple[Decimal | None, Decimal | None]]:
+    """Per period: (% with data produced of the ``covered`` request types, % of the others)."""
+    split: dict[str, tuple[Figures, Figures]] = {}
+    for row in rows:
+        paused, other = split.setdefault(row.period, (Figures(), Figures()))
+        target = paused if row.request_type in covered else other
+        target.disclosure_requests += row.figures.disclosure_requests
+        target.disclosure_produced += row.figures.disclosure_produced
+    return {
+        period: (paused.percent_with_data_produced, other.percent_with_data_produced)
+        for period, (paused, other) in split.items()
+    }

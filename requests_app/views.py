@@ -32,17 +32,23 @@ def _country_url(code: str, period: str | None = None) -> str:
     return url + (f"?{urlencode({'period': period})}" if period else "")
 
 
-def _period_bars(trend: list[selectors.PeriodFigures]) -> list[charts.PeriodBar]:
-    return [
-        charts.PeriodBar(
-            item.period,
-            {t: item.figures.by_type[t] for t in TYPE_LABELS if t in item.figures.by_type},
-            float(item.figures.percent_with_data_produced)
-            if item.figures.percent_with_data_produced is not None
-            else None,
-        )
-        for item in trend
-    ]
+def _float(value) -> float | None:
+    return None if value is None else float(value)
+
+
+def _period_bars(trend: list[selectors.PeriodFigures], shares: dict | None = None) -> list[charts.PeriodBar]:
+    """Bars per period; with ``shares`` (see selectors.shares_by_coverage) the paused types'
+    share is drawn apart from the other types'."""
+    bars = []
+    for item in trend:
+        stacks = {t: item.figures.by_type[t] for t in TYPE_LABELS if t in item.figures.by_type}
+        if shares is None:
+            share = _float(item.figures.percent_with_data_produced)
+            bars.append(charts.PeriodBar(item.period, stacks, share))
+        else:
+            paused, other = shares.get(item.period, (None, None))
+            bars.append(charts.PeriodBar(item.period, stacks, _float(other), _float(paused)))
+    return bars
 
 
 def _pause_bands(decisions) -> list[charts.PauseBand]:
@@ -170,6 +176,10 @@ def country_detail(request, code: str):
     register = selectors.pause_register_entries(country=code)
     decisions = [entry.decision for entry in register]
     by_type = selectors.period_type_rows(country=code) if trend else []
+    # The decision in force comes first, with what it meant; its types' share is drawn apart.
+    current = next((entry for entry in register if entry.is_current), None)
+    covered = current.decision.covered_request_types if current else []
+    shares = selectors.shares_by_coverage(by_type, covered) if current and trend else None
     return render(
         request,
         "requests_app/country.html",
@@ -179,10 +189,14 @@ def country_detail(request, code: str):
             "trend": list(reversed(trend)),
             "by_type": by_type,
             "register": register,
+            "current": current,
+            "headline": selectors.pause_headline(decision=current.decision, trend=trend) if current else None,
+            "ever_paused": bool(register),
             "chart": charts.period_chart(
-                _period_bars(trend),
+                _period_bars(trend, shares),
                 title=f"{name}: requests per half-year and share with data produced",
                 bands=_pause_bands(decisions),
+                paused_label=", ".join(TYPE_LABELS[t].lower() for t in covered) if shares else "",
             )
             if trend
             else "",

@@ -131,7 +131,7 @@ def test_country_page_shows_history_pause_band_and_pause_figures(client, report)
     page = response.text
     assert "Paused from 2020-07-06" in page  # the band on the chart
     assert "Received during a pause" in page and "Produced under a pause exception" in page
-    hk_2020_h2 = re.search(r"<th scope=\"row\">2020-H2</th>(.*?)</tr>", page, re.S).group(1)
+    hk_2020_h2 = re.search(r"<th scope=\"row\"[^>]*>2020-H2</th>(.*?)</tr>", page, re.S).group(1)
     assert re.findall(r'<td class="num">([^<]*)</td>', hk_2020_h2) == ["14", "15", "0.0%", "9", "0"]
     assert "We paused legal-process requests from Hong Kong." in page
     assert "A 0% here is a policy" in page
@@ -342,7 +342,7 @@ def test_demo_hong_kong_page_shows_the_pause_band_and_figures(client):
     call_command("seed_demo", scale=0.05)
     page = client.get("/countries/HK/").text
     assert "Paused from 2020-07-06" in page
-    row = re.search(r"<th scope=\"row\">2021-H1</th>(.*?)</tr>", page, re.S).group(1)
+    row = re.search(r"<th scope=\"row\"[^>]*>2021-H1</th>(.*?)</tr>", page, re.S).group(1)
     requests, accounts, percent, during, exception = re.findall(r'<td class="num">([^<]*)</td>', row)
     assert int(during) > 0 and int(exception) >= 0
     assert "Received during a pause" in page and "Produced under a pause exception" in page
@@ -425,3 +425,22 @@ def test_the_register_opens_with_a_timeline_of_every_published_decision(client, 
     # the table alternative and the entries give durations as a reader says them
     assert "<td>1 year 5 months</td>" in page
     assert "days)" not in page
+
+
+def test_a_paused_jurisdiction_page_tells_the_pause_story_first(client, report):
+    page = client.get("/countries/HK/").text
+    story = page.index('id="pause-story"')
+    assert story < page.index("<svg") and story < page.index("History per period")
+    assert "Since 6 July 2020: <strong>9</strong> requests received from Hong Kong" in page
+    assert "<strong>0</strong> answered under an exception" in page
+    assert "We paused legal-process requests from Hong Kong." in page[story : page.index("<svg")]
+    # the paused type's share is its own line, at 0% in 2020-H2 (legal process 0 of 12)
+    assert "% produced, legal process" in page and "% produced, other types" in page
+    assert "2020-H2: 0% of legal process with data produced" in page
+
+
+def test_a_jurisdiction_never_paused_shows_no_pause_columns_or_caption(client, report):
+    page = client.get("/countries/DE/").text
+    assert "Received during a pause" not in page and "Produced under a pause exception" not in page
+    assert "Shaded bands" not in page and 'id="pause-story"' not in page
+    assert "% produced, other types" not in page and "% produced</text>" in page

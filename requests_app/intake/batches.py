@@ -203,5 +203,6 @@ class BatchLoop:
                 None,
                 "",
                 "",
-                f"the database refused lines {min(lines.values())}-{max(lines.values())}: {first_line_of(error)}",
+                f"the database refused lines {min(lines.values())}-{max(lines.values())}: "
+                f"{first_line_of(error)}",
             )

@@ -200,7 +200,7 @@ def copy_floor(path: Path, columns: str, *, bulk_load: bool) -> float:
     from django.db import connection, transaction
     from django.utils import timezone
 
-    from requests_app import importers
+    from requests_app.intake import bulkload, columns
     from requests_app.models import DataRequest, ImportRun
 
     table = DataRequest._meta.db_table
@@ -211,10 +211,10 @@ def copy_floor(path: Path, columns: str, *, bulk_load: bool) -> float:
     started = time.perf_counter()
     with transaction.atomic(), path.open("rb") as source:
         if bulk_load:
-            writer = importers._BulkLoadWriter(run, timezone.now())
+            writer = bulkload.BulkLoadWriter(run, timezone.now())
             assert writer.lock()
             writer.start(None)
-            writer.columns_present(list(importers.DESIGN_COLUMNS))  # the benchmark file's header
+            writer.columns_present(list(columns.DESIGN_COLUMNS))  # the benchmark file's header
             while chunk := source.read(1 << 20):
                 writer.write_text(chunk.decode())
             writer.finish()
@@ -274,7 +274,7 @@ def main() -> None:
     if os.environ.get("BENCH_IMPORT_FLOORS", "1") == "0":
         return
 
-    from requests_app.importers import BULK_FIELDS
+    from requests_app.intake.columns import BULK_FIELDS
 
     dumped = OUT / "datarequest_rows.copy"
     columns = dump_rows(dumped)

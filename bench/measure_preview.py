@@ -1,6 +1,6 @@
 """How long the admin's import preview takes for a file of a given size (REQUEST_IMPORT_MAX_UPLOAD_MB).
 
-The preview (``importers.import_requests(..., dry_run=True)``) runs inside a web request, so it
+The preview (``intake.import_requests(..., dry_run=True)``) runs inside a web request, so it
 must answer well within the worker timeout (gunicorn: 30 s). This generates a realistic file
 (bench_import.generate: 12 columns, ~40 countries, ~600 authorities) of about each size given in
 megabytes, and times, on the database DATABASE_URL names (migrated first, request tables not
@@ -53,7 +53,7 @@ def main(sizes_mb: list[float]) -> None:
     from django.test.utils import setup_test_environment
     from django.urls import reverse
 
-    from requests_app import importers
+    from requests_app import intake
     from requests_app.models import ImportRun
 
     call_command("migrate", verbosity=0)
@@ -82,7 +82,7 @@ def main(sizes_mb: list[float]) -> None:
         megabytes = path.stat().st_size / 1e6
         started = time.perf_counter()
         with path.open("rb") as source:
-            result = importers.import_requests(
+            result = intake.import_requests(
                 source, file_name=path.name, dry_run=True, origin=ImportRun.Source.ADMIN, preview_rows=10
             )
         dry_run = time.perf_counter() - started

@@ -25,7 +25,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
-from . import importers
+from . import intake as importers
 from .admin_history import HistoryIsReadOnly
 from .models import ImportRun
 

@@ -19,7 +19,7 @@ from django_countries import countries
 from hypothesis import given
 from hypothesis import strategies as st
 
-from requests_app import exports, importers
+from requests_app import exports, intake
 from requests_app.models import Authority, DataRequest
 from tests.factories import (
     AuthorityFactory,
@@ -158,7 +158,7 @@ def test_numbers_are_written_as_numbers():
     assert exports._csv_cell(["legal_process", "emergency"]) == "legal_process;emergency"
 
 
-# --- the desk's export (admin action and importers.export_csv, the import format) -------------
+# --- the desk's export (admin action and intake.export_csv, the import format) -------------
 
 DESK_TEXT = {
     "reference": "=REQ-1+1",
@@ -204,12 +204,12 @@ def test_the_desk_export_action_neutralises_every_text_column(client, hostile_de
 @pytest.mark.django_db
 def test_the_desk_export_still_round_trips_through_the_import(hostile_desk_request):
     exported = io.StringIO()
-    assert importers.export_csv(DataRequest.objects.all(), exported) == 1
+    assert intake.export_csv(DataRequest.objects.all(), exported) == 1
     assert_desk_csv_is_safe(exported.getvalue())
     DataRequest.objects.all().delete()
     Authority.objects.all().delete()
 
-    result = importers.import_requests(io.BytesIO(exported.getvalue().encode()), file_name="desk.csv")
+    result = intake.import_requests(io.BytesIO(exported.getvalue().encode()), file_name="desk.csv")
     assert result.ok, result.error_lines()
     imported = DataRequest.objects.select_related("authority", "assignee").get()
     assert imported.reference == DESK_TEXT["reference"]
@@ -221,7 +221,7 @@ def test_the_desk_export_still_round_trips_through_the_import(hostile_desk_reque
 
 # Every place that writes CSV, each covered by a test above. A new one must be added here, with
 # a test that its text cells go through exports.csv_safe.
-CSV_WRITERS = ["requests_app/admin_import.py", "requests_app/exports.py", "requests_app/importers.py"]
+CSV_WRITERS = ["requests_app/admin_import.py", "requests_app/exports.py", "requests_app/intake/export.py"]
 
 
 def test_every_csv_writer_is_covered_here():

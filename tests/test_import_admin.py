@@ -11,7 +11,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from requests_app import admin_import, importers, roles, services
+from requests_app import admin_import, intake, roles, services
 from requests_app.models import DataRequest, ImportRun
 from tests.factories import DataRequestFactory
 from tests.test_admin_desk import login_as, messages_of
@@ -181,7 +181,7 @@ def test_a_preview_with_errors_leaves_no_file(client, settings):
 
 def test_an_exception_during_the_preview_leaves_no_file(client, settings):
     login_as(client, roles.REVIEWER)
-    with mock.patch.object(importers, "import_requests", side_effect=RuntimeError("worker killed")):
+    with mock.patch.object(intake, "import_requests", side_effect=RuntimeError("worker killed")):
         with pytest.raises(RuntimeError):
             upload(client, GOOD)
     assert uploads(settings) == []
@@ -191,7 +191,7 @@ def test_a_confirmation_that_fails_leaves_no_file(client, settings):
     login_as(client, roles.REVIEWER)
     token = upload(client, GOOD).context["token"]
     assert len(uploads(settings)) == 1
-    with mock.patch.object(importers, "import_requests", side_effect=RuntimeError("worker killed")):
+    with mock.patch.object(intake, "import_requests", side_effect=RuntimeError("worker killed")):
         with pytest.raises(RuntimeError):
             client.post(IMPORT, {"token": token, "confirm": "Import"})
     assert uploads(settings) == []
@@ -252,7 +252,7 @@ def test_export_of_selected_or_filtered_requests_in_the_import_format(client):
     DataRequestFactory(reference="EXP-US", country="US")
 
     data = export(client, _selected_action=[de.pk])
-    assert data.startswith(b"\xef\xbb\xbf" + ",".join(importers.COLUMNS).encode() + b"\r\n")
+    assert data.startswith(b"\xef\xbb\xbf" + ",".join(intake.COLUMNS).encode() + b"\r\n")
     assert [line.split(",")[0] for line in data.decode("utf-8-sig").splitlines()[1:]] == ["EXP-DE"]
 
     everything_but_de = export(
@@ -270,10 +270,10 @@ def test_an_admin_export_imports_back_unchanged(client):
         DataRequestFactory(),
     ]
     data = export(client, _selected_action=[r.pk for r in rows])
-    result = importers.import_requests(io.BytesIO(data), file_name="export.csv", update=True)
+    result = intake.import_requests(io.BytesIO(data), file_name="export.csv", update=True)
     assert result.ok and (result.unchanged, result.created) == (2, 0)
     DataRequest.objects.all().delete()
-    result = importers.import_requests(io.BytesIO(data), file_name="export.csv")
+    result = intake.import_requests(io.BytesIO(data), file_name="export.csv")
     assert result.ok and result.created == 2
     again = DataRequest.objects.get(reference=rows[0].reference)
     assert (again.product, again.internal_notes, again.outcome) == ("Mail, Drive", "a\nb", "all_data")

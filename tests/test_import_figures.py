@@ -7,7 +7,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from requests_app import services
-from requests_app.figure_importer import FiguresFileInvalid, parse_figures
+from requests_app.intake import FiguresFileInvalid, parse_figures
 from requests_app.models import FigureRow, Publication
 from tests.factories import DataRequestFactory
 

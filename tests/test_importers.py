@@ -9,7 +9,8 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import IntegrityError, connection
 
-from requests_app import importers, services
+from requests_app import intake, services
+from requests_app.intake import reading, writers
 from requests_app.models import Authority, DataRequest, ImportRun
 from tests.factories import AuthorityFactory, DataRequestFactory, PauseDecisionFactory, UserFactory
 
@@ -28,8 +29,8 @@ def csv_bytes(*lines: str, end: str = "\n") -> bytes:
     return (end.join(lines) + end).encode()
 
 
-def run(data: bytes, **options) -> importers.ImportResult:
-    return importers.import_requests(io.BytesIO(data), file_name="requests.csv", **options)
+def run(data: bytes, **options) -> intake.ImportResult:
+    return intake.import_requests(io.BytesIO(data), file_name="requests.csv", **options)
 
 
 def table_counts() -> dict:
@@ -435,7 +436,10 @@ def test_the_listed_errors_are_those_of_the_first_lines_whatever_order_they_were
     result = run(csv_bytes(HEADER, *old, *bad), max_errors=5)
     assert result.error_count == 13
     assert [error.line for error in result.errors] == [2, 3, 4, 5, 6]
-    assert str(result.errors[0]) == f"line 2, column reference, value 'OLD-0': {importers._ALREADY_THERE}"
+    assert str(result.errors[0]) == (
+        "line 2, column reference, value 'OLD-0': already in the database "
+        "(import with --update to update existing requests)"
+    )
     assert result.error_lines()[-1] == "... and 8 more error(s) not listed."
     assert table_counts() == before
 
@@ -453,8 +457,8 @@ def test_errors_found_by_the_database_check_are_listed_with_the_rows_own(existin
 def test_a_reference_saved_by_someone_else_during_the_import_is_named_by_line(monkeypatch, update, hint):
     # The race: the batch's references are looked up, then someone saves one, then the batch is
     # written and the unique constraint refuses it (on PostgreSQL, inside a COPY).
-    monkeypatch.setattr(importers._Writer, "existing", lambda writer, references: set())
-    monkeypatch.setattr(importers._CopyWriter, "existing", lambda writer, references: set())
+    monkeypatch.setattr(writers.Writer, "existing", lambda writer, references: set())
+    monkeypatch.setattr(writers.CopyWriter, "existing", lambda writer, references: set())
     DataRequestFactory(reference="RACE-1", country="FR")
     before = table_counts()
     result = run(
@@ -471,8 +475,8 @@ def test_a_row_the_database_refuses_for_another_reason_names_the_batch(monkeypat
     def refuse(writer, rows):  # as a writer does: nothing written, a DatabaseError raised
         raise IntegrityError('new row violates check constraint "request_rule_added_later"\nDETAIL: ...')
 
-    monkeypatch.setattr(importers._Writer, "write", refuse)
-    monkeypatch.setattr(importers._CopyWriter, "write", refuse)
+    monkeypatch.setattr(writers.Writer, "write", refuse)
+    monkeypatch.setattr(writers.CopyWriter, "write", refuse)
     before = table_counts()
     result = run(csv_bytes(HEADER, GOOD_ROW, "GOOD-2,DE,2020-03-10,legal_process,1"), bulk_load=False)
     assert [str(error) for error in result.errors] == [
@@ -545,15 +549,15 @@ def test_an_import_is_recorded_with_user_file_and_counts(tmp_path):
 
 
 def test_an_import_called_without_a_file_name_is_recorded_under_the_stream_s_or_a_stand_in(tmp_path):
-    assert importers.import_requests(io.BytesIO(many_rows(2))).ok
+    assert intake.import_requests(io.BytesIO(many_rows(2))).ok
     path = tmp_path / "from-the-old-tool.csv"
     path.write_bytes(many_rows(2, prefix="P"))
     with path.open("rb") as source:
-        assert importers.import_requests(source).ok
+        assert intake.import_requests(source).ok
     with tempfile.TemporaryFile() as source:  # its name is a file descriptor's number
         source.write(many_rows(2, prefix="T"))
         source.seek(0)
-        assert importers.import_requests(source).ok
+        assert intake.import_requests(source).ok
     assert list(ImportRun.objects.order_by("pk").values_list("file_name", flat=True)) == [
         "(unnamed stream)",
         "from-the-old-tool.csv",
@@ -794,7 +798,7 @@ def test_update_does_not_rewrite_a_decision(tmp_path):
 
 def exported(*requests: DataRequest) -> str:
     out = io.StringIO()
-    importers.export_csv(DataRequest.objects.filter(pk__in=[r.pk for r in requests]), out)
+    intake.export_csv(DataRequest.objects.filter(pk__in=[r.pk for r in requests]), out)
     return out.getvalue()
 
 
@@ -848,7 +852,7 @@ def test_long_notes_round_trip(db):
     assert len(memo) > 131_072  # csv's default limit of a field
     request = DataRequestFactory(reference="LONG-1", internal_notes=memo)
     out = io.StringIO()
-    importers.export_csv(DataRequest.objects.filter(pk=request.pk), out)
+    intake.export_csv(DataRequest.objects.filter(pk=request.pk), out)
     DataRequest.objects.all().delete()
     result = run(out.getvalue().encode())
     assert result.ok, result.error_lines()
@@ -947,7 +951,7 @@ def every_field() -> dict:
 
 def test_export_then_import_into_a_fresh_database_reproduces_every_field(varied_requests):
     exported = io.StringIO()
-    assert importers.export_csv(DataRequest.objects.all(), exported) == 6
+    assert intake.export_csv(DataRequest.objects.all(), exported) == 6
     assert exported.getvalue().splitlines()[0].startswith(FULL_HEADER + ",acknowledged_on,")
     before = every_field()
     # A fresh database, but for the reference data an import expects: users and pause decisions.
@@ -1007,17 +1011,20 @@ def test_bulk_load_imports_checks_and_restores_every_index_and_constraint(existi
 
 @postgresql_only
 def test_bulk_load_is_chosen_for_a_large_file_into_a_smaller_table(monkeypatch):
-    run_record = services.import_run_start(actor=None, source="command", file_name="x", update_existing=False)
-    now = run_record.started_at
-    large = importers.BULK_LOAD_MIN_BYTES
-    assert importers._writer_for(run_record, now, bulk_load=None, expected_bytes=large - 1).strategy == "copy"
-    monkeypatch.setattr(importers, "BULK_LOAD_BYTES_PER_ROW", large // 3)  # the file brings 3 rows
-    DataRequestFactory.create_batch(3)
-    assert importers._writer_for(run_record, now, bulk_load=None, expected_bytes=large).strategy == "copy"
-    DataRequest.objects.first().delete()
-    writer = importers._writer_for(run_record, now, bulk_load=None, expected_bytes=large)
-    assert writer.strategy == "bulk load"
-    writer.finish()
+    # The thresholds are scaled down: a "large" file is 200 bytes here, and brings 3 rows.
+    monkeypatch.setattr(writers, "BULK_LOAD_MIN_BYTES", 200)
+    monkeypatch.setattr(writers, "BULK_LOAD_BYTES_PER_ROW", 200 // 3)
+    rows = [f"BIG-{n},DE,2020-03-10,legal_process,1" for n in range(8)]
+    small = csv_bytes(HEADER, *rows[:1])
+    assert len(small) < 200 and run(small).strategy == "copy"
+    large = csv_bytes(HEADER, *rows[1:5])
+    assert len(large) >= 200
+    DataRequestFactory.create_batch(2)  # the table holds 3 rows: not fewer than the file's 3
+    assert run(large).strategy == "copy"
+    DataRequest.objects.filter(reference__startswith="BIG-").delete()
+    DataRequest.objects.exclude(reference__startswith="BIG-").first().delete()
+    result = run(large)
+    assert result.ok and result.strategy == "bulk load" and result.created == 4
 
 
 # --- the plain-text reader and the short cut of the hot loop --------------------------------------
@@ -1025,7 +1032,7 @@ def test_bulk_load_is_chosen_for_a_large_file_into_a_smaller_table(monkeypatch):
 
 def test_rows_after_the_reader_switches_to_csv_keep_their_line_numbers(monkeypatch):
     # Plain chunks are split directly; from the first chunk with a quote on, csv.reader reads.
-    monkeypatch.setattr(importers._CsvReader, "CHUNK", 64)
+    monkeypatch.setattr(reading, "CHUNK_CHARACTERS", 64)
     rows = [f"P-{n},DE,2020-03-10,legal_process,1" for n in range(10)]
     rows[6] = 'P-6,DE,2020-03-10,legal_process,"1,024"'
     rows[8] = "P-8,DE,2020-13-10,legal_process,1"
@@ -1038,7 +1045,7 @@ def test_rows_after_the_reader_switches_to_csv_keep_their_line_numbers(monkeypat
 
 @pytest.mark.parametrize("end", ["\n", "\r\n"])
 def test_plain_files_with_lf_or_crlf_read_like_csv(monkeypatch, end):
-    monkeypatch.setattr(importers._CsvReader, "CHUNK", 50)
+    monkeypatch.setattr(reading, "CHUNK_CHARACTERS", 50)
     rows = [f"C-{n},de,2020-03-10,legal_process,2" for n in range(20)]
     result = run(csv_bytes(HEADER, *rows, "", "C-20,DE,2020-03-10,emergency,0", end=end))
     assert [str(e) for e in result.errors] == [

@@ -3,7 +3,7 @@ from pathlib import Path
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
-from requests_app.figure_importer import FiguresFileInvalid, decode, parse_figures
+from requests_app.intake import FiguresFileInvalid, decode, parse_figures
 from requests_app.services import figures_import
 
 

@@ -4,7 +4,7 @@ from pathlib import Path
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
-from requests_app import importers
+from requests_app import intake
 from requests_app.models import ImportRun
 
 
@@ -15,7 +15,7 @@ class Command(BaseCommand):
     help = (
         "Import request records from a CSV file, all or nothing: any bad row and nothing is written, "
         "every problem is listed on stderr with its line, and the exit status is 1. "
-        f"Columns: {', '.join(importers.COLUMNS)} (required: {', '.join(importers.REQUIRED_COLUMNS)})."
+        f"Columns: {', '.join(intake.COLUMNS)} (required: {', '.join(intake.REQUIRED_COLUMNS)})."
     )
 
     def add_arguments(self, parser):
@@ -52,7 +52,7 @@ class Command(BaseCommand):
             "table while it runs). Default: only for a large file into a smaller table.",
         )
         parser.add_argument(
-            "--batch-size", type=int, default=importers.BATCH_SIZE, help="Rows written per batch."
+            "--batch-size", type=int, default=intake.BATCH_SIZE, help="Rows written per batch."
         )
         # Without requires_system_checks Django no longer adds --skip-checks; scripts written
         # when it was needed still pass it.
@@ -102,7 +102,7 @@ class Command(BaseCommand):
                 self.stderr.write("  errors found: reading the file again for the full list")
 
         with source:
-            result = importers.import_requests(
+            result = intake.import_requests(
                 source,
                 file_name=file.name,
                 update=update,

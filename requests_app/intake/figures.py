@@ -14,10 +14,10 @@ from dataclasses import dataclass
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from .filters import COUNTRY_CODES
-from .models import DataRequest, Publication
-from .periods import Period
-from .services import ImportedFigure
+from ..filters import COUNTRY_CODES
+from ..models import DataRequest, Publication
+from ..periods import Period
+from ..services import ImportedFigure
 
 COLUMNS = (
     "period",

@@ -18,6 +18,7 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 
 from requests_app.models import FigureRow, PauseDecision
+from requests_app.urls import urlpatterns as public_urlpatterns
 from tests.factories import FigureRowFactory, PauseDecisionFactory, PublicationFactory, UserFactory
 from tests.public_urls import public_routes
 
@@ -237,6 +238,8 @@ def stand_in_country_page(request, code, period=None):
 stand_in_patterns = [
     path("countries/<str:code>/", stand_in_country_page, name="country"),
     path("periods/<str:period>/countries/<str:code>/", stand_in_country_page, name="period-country"),
+    # the rest of the site, which its page templates link to
+    *(pattern for pattern in public_urlpatterns if pattern.name != "country"),
 ]
 urlpatterns = [path("", include((stand_in_patterns, "public")))]
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from ..filters import COUNTRY_CODES
+from ..jurisdictions import CODES as COUNTRY_CODES
 from ..models import DataRequest, Publication
 from ..periods import Period
 from ..services import ImportedFigure

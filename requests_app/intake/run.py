@@ -17,9 +17,8 @@ from django.contrib.auth import get_user_model
 from django.db import DatabaseError, transaction
 from django.db.models import UniqueConstraint
 from django.utils import timezone
-from django_countries import countries
 
-from .. import services
+from .. import jurisdictions, services
 from ..models import DataRequest, ImportRun
 from .authorities import Authorities
 from .batches import BatchLoop, first_line_of
@@ -126,7 +125,7 @@ class _Context:
 
     @classmethod
     def load(cls, result: ImportResult, options: _Options) -> _Context:
-        codes = frozenset(code for code, _ in countries)
+        codes = jurisdictions.CODES
         holds = services.ArrivalHolds(on=options.today)  # the rule of request_create
         holding = {
             (code, request_type): str(pause.pk)

@@ -15,7 +15,7 @@ from django_countries import countries
 from . import charts, exports, selectors
 from .caching import cache_public_page
 from .filters import COUNTRY_CODES, CountryPageFilter, FigureRowFilter, PauseRegisterFilter
-from .models import DataRequest
+from .models import DataRequest, PauseDecision
 
 TYPE_LABELS = dict(DataRequest.RequestType.choices)
 
@@ -51,7 +51,7 @@ def _pause_bands(decisions) -> list[charts.PauseBand]:
             f"{d.get_status_display().split(' (')[0]} from {d.effective_from:%Y-%m-%d}",
         )
         for d in decisions
-        if d.status in ("paused", "redirected") or d.ended_on
+        if d.status in PauseDecision.HOLDING_STATUSES or d.ended_on
     ]
 
 

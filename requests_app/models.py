@@ -8,7 +8,7 @@ show a message a reviewer understands). Keep the two in step: the tests exercise
 from __future__ import annotations
 
 import datetime
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -18,6 +18,26 @@ from django.utils import timezone
 from django_countries.fields import CountryField
 from simple_history.models import HistoricalRecords
 
+from . import rules
+from .choices import (
+    HOLDABLE_REQUEST_STATUSES,
+    HOLDING_PAUSE_STATUSES,
+    OPEN_REQUEST_STATUSES,
+    PRODUCED_OUTCOMES,
+    AuthorityKind,
+    Disclosure,
+    ImportSource,
+    LegalProcess,
+    Outcome,
+    OutcomeReason,
+    PauseException,
+    PauseStatus,
+    PublicationSource,
+    RequestStatus,
+    RequestType,
+    UserNotification,
+)
+from .numbers import percent
 from .periods import Period, validate_period_label
 
 
@@ -46,15 +66,6 @@ class BytewiseCharField(models.CharField):
         return parameters
 
 
-class AuthorityKind(models.TextChoices):
-    POLICE = "police", "Police"
-    PROSECUTOR = "prosecutor", "Prosecutor"
-    COURT = "court", "Court"
-    INTELLIGENCE = "intelligence", "Intelligence service"
-    REGULATOR = "regulator", "Regulator"
-    OTHER = "other", "Other"
-
-
 class Authority(models.Model):
     """A requesting body: a police force, a prosecutor's office, a court, an agency."""
 
@@ -79,64 +90,6 @@ class Authority(models.Model):
         return f"{self.name} ({self.country.code})"
 
 
-class RequestType(models.TextChoices):
-    LEGAL_PROCESS = "legal_process", "Legal process"
-    EMERGENCY = "emergency", "Emergency disclosure"
-    PRESERVATION = "preservation", "Preservation"
-
-
-class LegalProcess(models.TextChoices):
-    SUBPOENA = "subpoena", "Subpoena"
-    SEARCH_WARRANT = "search_warrant", "Search warrant"
-    COURT_ORDER = "court_order", "Court order"
-    WIRETAP = "wiretap", "Wiretap order"
-    PEN_REGISTER = "pen_register", "Pen register / trap and trace"
-    MLAT = "mlat", "MLAT request"
-    OTHER = "other", "Other legal process"
-
-
-class RequestStatus(models.TextChoices):
-    RECEIVED = "received", "Received"
-    IN_REVIEW = "in_review", "In review"
-    ON_HOLD = "on_hold", "On hold"
-    COMPLETED = "completed", "Completed"
-    WITHDRAWN = "withdrawn", "Withdrawn"
-
-
-class Outcome(models.TextChoices):
-    ALL_DATA = "all_data", "All data produced"
-    SOME_DATA = "some_data", "Some data produced"
-    NO_DATA = "no_data", "No data found"
-    REJECTED = "rejected", "Rejected"
-
-
-class Disclosure(models.TextChoices):
-    CONTENT = "content", "Content"
-    NON_CONTENT = "non_content", "Non-content"
-
-
-class OutcomeReason(models.TextChoices):
-    LEGALLY_INSUFFICIENT = "legally_insufficient", "Legally insufficient"
-    OVERBROAD = "overbroad", "Overbroad"
-    JURISDICTION_PAUSED = "jurisdiction_paused", "Jurisdiction paused"
-    HUMAN_RIGHTS = "human_rights", "Human-rights concern"
-    UNVERIFIED_EMERGENCY = "unverified_emergency", "Unverified emergency"
-    NO_ACCOUNT = "no_account", "No matching account"
-    OTHER = "other", "Other"
-
-
-class PauseException(models.TextChoices):
-    THREAT_TO_LIFE = "threat_to_life", "Imminent threat to life or serious injury"
-    CHILD_SAFETY = "child_safety", "Child safety"
-    OTHER = "other", "Other exception approved by counsel"
-
-
-class UserNotification(models.TextChoices):
-    NOTIFIED = "notified", "Notified"
-    DELAYED = "delayed", "Delayed by order"
-    NOT_NOTIFIED = "not_notified", "Not notified"
-
-
 class DataRequest(models.Model):
     """One request for user data, from intake to decision."""
 
@@ -150,8 +103,9 @@ class DataRequest(models.Model):
     PauseException = PauseException
     UserNotification = UserNotification
 
-    OPEN_STATUSES = (Status.RECEIVED, Status.IN_REVIEW, Status.ON_HOLD)
-    PRODUCED_OUTCOMES = (Outcome.ALL_DATA, Outcome.SOME_DATA)
+    OPEN_STATUSES = OPEN_REQUEST_STATUSES
+    HOLDABLE_STATUSES = HOLDABLE_REQUEST_STATUSES
+    PRODUCED_OUTCOMES = PRODUCED_OUTCOMES
 
     # Unique by request_reference_unique, whose index (bytewise) also serves prefix search.
     reference = BytewiseCharField(max_length=64, help_text="Unique case id.")
@@ -229,9 +183,8 @@ class DataRequest(models.Model):
             # the country and type filters: country and type are index conditions, so even a
             # country or type with no requests costs one walk of the index (~1-6 ms at a million
             # requests), a common one stops after a page, and the list's capped count reads the
-            # index. Until migration 0010 two indexes did this, (country, received_on) and
-            # (received_on, request_type): every bulk import rebuilt both (~1 s more a million
-            # rows than this one), to save the desk a few milliseconds on rare countries.
+            # index. One index rather than two (by country, by type) spares every bulk import
+            # the upkeep of the second (~1 s a million rows).
             models.Index(
                 fields=["received_on", "country", "request_type"], name="request_date_country_type_idx"
             ),
@@ -332,33 +285,22 @@ class DataRequest(models.Model):
         if self.accounts_specified is not None and self.accounts_specified < 1:
             add("accounts_specified", "A request names at least one account.")
         today = timezone.localdate()
-        for field, verb in (
-            ("received_on", "received"),
-            ("acknowledged_on", "acknowledged"),
-            ("decided_on", "decided"),
-        ):
+        for field, verb in (("received_on", "received"), ("acknowledged_on", "acknowledged")):
             value = getattr(self, field)
             if value and value > today:
                 add(field, f"A request cannot be {verb} in the future ({value}; today is {today}).")
-        if self.received_on and self.decided_on and self.decided_on < self.received_on:
-            add(
-                "decided_on",
-                f"The decision date ({self.decided_on}) cannot be before the request was "
-                f"received ({self.received_on}).",
-            )
         if self.received_on and self.acknowledged_on and self.acknowledged_on < self.received_on:
             add("acknowledged_on", "A request cannot be acknowledged before it was received.")
-        if self.status == self.Status.COMPLETED:
-            if not self.outcome:
-                add("outcome", "A completed request needs an outcome.")
-            if not self.decided_on:
-                add("decided_on", "A completed request needs a decision date.")
-        elif self.outcome:
-            add(
-                "outcome",
-                f"Only a completed request has an outcome; this one is "
-                f"'{self.get_status_display()}'. Clear the outcome or complete the request.",
-            )
+        for field, messages in rules.request_decision_problems(
+            status=self.status,
+            outcome=self.outcome,
+            decided_on=self.decided_on,
+            received_on=self.received_on,
+            today=today,
+            pause_exception=self.pause_exception,
+        ).items():
+            for message in messages:
+                add(field, message)
         if self.held_by_id and self.status != self.Status.ON_HOLD:
             add("held_by", "Only a request on hold can be held by a pause decision.")
         if self.request_type and self.request_type != self.RequestType.LEGAL_PROCESS and self.legal_process:
@@ -378,13 +320,6 @@ class PauseDecisionQuerySet(models.QuerySet):
         return self.filter(status__in=PauseDecision.HOLDING_STATUSES, effective_from__lte=day).filter(
             Q(ended_on__isnull=True) | Q(ended_on__gte=day)
         )
-
-
-class PauseStatus(models.TextChoices):
-    ASSESSING = "assessing", "Assessing"
-    PAUSED = "paused", "Paused"
-    REDIRECTED = "redirected", "Redirected (e.g. only via MLAT)"
-    LIFTED = "lifted", "Lifted"
 
 
 # What a visitor sees of a published pause decision (the register pages, /data/pauses.*): the one
@@ -410,7 +345,7 @@ class PauseDecision(models.Model):
 
     Status = PauseStatus
 
-    HOLDING_STATUSES = (Status.PAUSED, Status.REDIRECTED)
+    HOLDING_STATUSES = HOLDING_PAUSE_STATUSES
 
     country = CountryField()
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.ASSESSING)
@@ -596,11 +531,6 @@ class PauseDecision(models.Model):
             raise ValidationError(errors)
 
 
-class PublicationSource(models.TextChoices):
-    COMPUTED = "computed", "Computed from request records"
-    IMPORTED = "imported", "Imported historical figures"
-
-
 class Publication(models.Model):
     """An immutable snapshot of one period's published figures (version N of that period)."""
 
@@ -685,20 +615,14 @@ class FigureRow(models.Model):
     def percent_with_data_produced(self) -> Decimal | None:
         """One decimal, rounded half up, computed from counts; None for preservation (nothing is
         produced) and for a row without requests."""
-        if self.request_type == DataRequest.RequestType.PRESERVATION or not self.requests:
+        if self.request_type == DataRequest.RequestType.PRESERVATION:
             return None
-        share = Decimal(100 * self.requests_with_data_produced) / Decimal(self.requests)
-        return share.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+        return percent(self.requests_with_data_produced, self.requests)
 
 
 # --------------------------------------------------------------------------------------------
 # Bulk intake: the audit record of a CSV import
 # --------------------------------------------------------------------------------------------
-
-
-class ImportSource(models.TextChoices):
-    COMMAND = "command", "Command line (import_requests)"
-    ADMIN = "admin", "Admin upload"
 
 
 class ImportRun(models.Model):

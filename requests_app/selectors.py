@@ -8,14 +8,15 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from django.db import connection
 from django.db.models import Count, Max, OuterRef, Q, Subquery, Sum
 from django.utils import timezone
 from django_countries import countries
 
-from .models import PUBLIC_PAUSE_FIELDS, FigureRow, PauseDecision, Publication, PublicState
+from .models import PUBLIC_PAUSE_FIELDS, FigureRow, PauseDecision, Publication, PublicState, RequestType
+from .numbers import percent
 from .periods import Period, human_duration
 
 
@@ -151,15 +152,8 @@ def pause_register_state() -> DataState:
 # decisions only, and their history only from the versions that were public.
 # =============================================================================================
 
-PRESERVATION = "preservation"
+PRESERVATION = RequestType.PRESERVATION.value
 # PUBLIC_PAUSE_FIELDS (imported from models, its one home): the fields a visitor sees of a decision.
-
-
-def percent_of(part: int, whole: int) -> Decimal | None:
-    """One decimal, rounded half up; None when there is nothing to divide."""
-    if not whole:
-        return None
-    return (Decimal(100 * part) / Decimal(whole)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
 
 
 @dataclass
@@ -194,7 +188,7 @@ class Figures:
 
     @property
     def percent_with_data_produced(self) -> Decimal | None:
-        return percent_of(self.disclosure_produced, self.disclosure_requests)
+        return percent(self.disclosure_produced, self.disclosure_requests)
 
 
 _SUMS = {

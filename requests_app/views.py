@@ -60,7 +60,7 @@ def _pause_bands(decisions) -> list[charts.PauseBand]:
             d.status,
         )
         for d in decisions
-        if d.status in ("paused", "redirected") or d.ended_on
+        if d.status in PauseDecision.HOLDING_STATUSES or d.ended_on
     ]
 
 

@@ -221,7 +221,7 @@ def test_the_desk_export_still_round_trips_through_the_import(hostile_desk_reque
 
 # Every place that writes CSV, each covered by a test above. A new one must be added here, with
 # a test that its text cells go through exports.csv_safe.
-CSV_WRITERS = ["requests_app/admin_import.py", "requests_app/exports.py", "requests_app/intake/export.py"]
+CSV_WRITERS = ["requests_app/admin/intake.py", "requests_app/exports.py", "requests_app/intake/export.py"]
 
 
 def test_every_csv_writer_is_covered_here():

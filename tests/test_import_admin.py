@@ -11,7 +11,8 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from requests_app import admin_import, intake, roles, services
+from requests_app import intake, roles, services
+from requests_app.admin import intake as admin_intake
 from requests_app.models import DataRequest, ImportRun
 from tests.factories import DataRequestFactory
 from tests.test_admin_desk import login_as, messages_of
@@ -204,7 +205,7 @@ def test_a_confirmation_that_fails_leaves_no_file(client, settings):
 
 def test_a_check_that_runs_out_of_time_stops_names_the_command_and_leaves_no_file(client, settings):
     login_as(client, roles.REVIEWER)
-    with mock.patch.object(admin_import, "CHECK_SECONDS", -1):
+    with mock.patch.object(admin_intake, "CHECK_SECONDS", -1):
         response = upload(client, GOOD)
     assert response.status_code == 200
     refusal = "Checking requests.csv took more than -1 s, too long for a web page; nothing was imported."
@@ -213,7 +214,7 @@ def test_a_check_that_runs_out_of_time_stops_names_the_command_and_leaves_no_fil
     assert uploads(settings) == []
     # The same on confirmation (the real import rolls back).
     token = upload(client, GOOD).context["token"]
-    with mock.patch.object(admin_import, "CHECK_SECONDS", -1):
+    with mock.patch.object(admin_intake, "CHECK_SECONDS", -1):
         response = client.post(IMPORT, {"token": token, "confirm": "Import"})
     assert "too long for a web page" in messages_of(response)[0]
     assert uploads(settings) == []

@@ -239,7 +239,8 @@ def test_narrowing_the_scope_releases_requests_of_the_dropped_type():
 
 def test_a_failing_decision_applies_nothing():
     requests = [DataRequestFactory(country="HK") for _ in range(3)]
-    with mock.patch.object(services, "bulk_update_with_history", side_effect=RuntimeError("disk full")):
+    disk_full = RuntimeError("disk full")
+    with mock.patch.object(services.pauses, "bulk_update_with_history", side_effect=disk_full):
         with pytest.raises(RuntimeError):
             services.pause_create(
                 today=TODAY, country="HK", status="paused", effective_from=datetime.date(2020, 7, 6)

@@ -1,7 +1,7 @@
 """Bulk intake in the admin: upload a CSV, preview it, import it on confirmation; export the same format.
 
-Mixed into ``DataRequestAdmin`` (admin.py) so that the desk finds it on the requests list. The
-upload is checked by ``importers.import_requests`` as a dry run (the rows and every error are
+Mixed into ``DataRequestAdmin`` (admin/requests.py) so that the desk finds it on the requests list. The
+upload is checked by ``intake.import_requests`` as a dry run (the rows and every error are
 shown); confirming runs the real import of the same file, all or nothing. Reviewers and
 Publishers (who may add requests) can import; Auditors, who change nothing, cannot.
 """
@@ -15,7 +15,6 @@ import tempfile
 import time
 from pathlib import Path
 
-from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
@@ -25,9 +24,10 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
-from . import intake as importers
-from .admin_history import HistoryIsReadOnly
-from .models import ImportRun
+from .. import intake
+from ..models import ImportRun
+from .forms import ImportUploadForm
+from .history import HistoryIsReadOnly
 
 PREVIEW_ROWS = 10
 _SESSION_KEY = "request_imports"
@@ -75,11 +75,6 @@ def upload_dir() -> Path:
     return directory
 
 
-def max_upload_bytes() -> int:
-    """The largest file the import page takes (REQUEST_IMPORT_MAX_UPLOAD_MB, in 2**20 bytes)."""
-    return int(getattr(settings, "REQUEST_IMPORT_MAX_UPLOAD_MB", 20)) * 1024 * 1024
-
-
 def _remove_stale_uploads(directory: Path) -> None:
     """Remove uploads left waiting for a confirmation for more than a day (one directory listing:
     cheap enough for every visit to the import page)."""
@@ -90,44 +85,6 @@ def _remove_stale_uploads(directory: Path) -> None:
                 stale.unlink()
         except OSError:
             pass
-
-
-class ImportUploadForm(forms.Form):
-    file = forms.FileField(
-        label="CSV file",
-        help_text="UTF-8 (with or without BOM), header row first. Required columns: "
-        + ", ".join(importers.REQUIRED_COLUMNS)
-        + "; optional: "
-        + ", ".join(importers.COLUMNS[len(importers.REQUIRED_COLUMNS) :])
-        + ".",
-    )
-    update = forms.BooleanField(
-        required=False,
-        label="Update requests already in the database",
-        help_text="Otherwise a reference that already exists is an error. Updates go through the "
-        "workflow and are recorded in each request's history.",
-    )
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["file"].help_text += (
-            f" At most {settings.REQUEST_IMPORT_MAX_UPLOAD_MB} MB here; larger files: "
-            "python manage.py import_requests FILE.csv on the server."
-        )
-
-    def clean_file(self):
-        # Django has streamed the upload to a temporary file of its own (over
-        # FILE_UPLOAD_MAX_MEMORY_SIZE), which it removes after the request; the refusal comes
-        # before anything is written to the upload directory.
-        upload = self.cleaned_data["file"]
-        if upload.size > max_upload_bytes():
-            raise forms.ValidationError(
-                "This file is %(size).1f MB; the import page takes files up to %(cap)s MB. "
-                "Import larger files on the server with: python manage.py import_requests FILE.csv",
-                code="too_large",
-                params={"size": upload.size / (1024 * 1024), "cap": settings.REQUEST_IMPORT_MAX_UPLOAD_MB},
-            )
-        return upload
 
 
 class RequestImportExportMixin:
@@ -153,8 +110,8 @@ class RequestImportExportMixin:
                 **self.admin_site.each_context(request),
                 "title": "Import requests from CSV",
                 "opts": self.model._meta,
-                "columns": importers.COLUMNS,
-                "required_columns": importers.REQUIRED_COLUMNS,
+                "columns": intake.COLUMNS,
+                "required_columns": intake.REQUIRED_COLUMNS,
                 **context,
             },
         )
@@ -183,7 +140,7 @@ class RequestImportExportMixin:
                 for chunk in upload.chunks():
                     out.write(chunk)
             with stored.open("rb") as source:
-                result = importers.import_requests(
+                result = intake.import_requests(
                     source,
                     file_name=upload.name,
                     update=update,
@@ -227,7 +184,7 @@ class RequestImportExportMixin:
             if details["update"] and not self.has_change_permission(request):
                 raise PermissionDenied
             with stored.open("rb") as source:
-                result = importers.import_requests(
+                result = intake.import_requests(
                     source,
                     file_name=details["name"],
                     update=details["update"],
@@ -271,10 +228,11 @@ class _Echo:
 def _csv_stream(queryset):
     writer = csv.writer(_Echo(), lineterminator="\r\n")
     yield "\ufeff"  # lets spreadsheet programs recognise UTF-8; the importer accepts it
-    for row in importers.export_rows(queryset.select_related(None)):
+    for row in intake.export_rows(queryset.select_related(None)):
         yield writer.writerow(row)
 
 
+@admin.register(ImportRun)
 class ImportRunAdmin(HistoryIsReadOnly, admin.ModelAdmin):
     """Read-only: the record of every completed import."""
 
@@ -307,6 +265,3 @@ class ImportRunAdmin(HistoryIsReadOnly, admin.ModelAdmin):
         url = reverse("admin:requests_app_datarequest_changelist") + f"?import_run__exact={obj.pk}"
         return format_html('<a href="{}">{} request(s)</a>', url, obj.created)
 
-
-def register(site: admin.AdminSite) -> None:
-    site.register(ImportRun, ImportRunAdmin)

@@ -1,0 +1,12 @@
+"""The reviewers' desk in Django admin: declarative, every write goes through the services.
+
+Importing the package registers every ModelAdmin (Django autodiscovers ``requests_app.admin``):
+``requests`` (the work queue and authorities), ``pauses`` (the register), ``publishing``
+(publications), ``intake`` (CSV import and export, import records). ``forms``, ``filters``,
+``actions`` and ``history`` hold what they share.
+"""
+
+from . import intake, pauses, publishing, requests
+from .requests import CappedCountPaginator
+
+__all__ = ["CappedCountPaginator", "intake", "pauses", "publishing", "requests"]

@@ -1,0 +1,85 @@
+"""The request list's own filters (the rest are model fields)."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.conf import settings
+from django.contrib import admin
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils import timezone
+
+from ..models import DataRequest
+from ..periods import Period
+
+
+class PeriodFilter(admin.SimpleListFilter):
+    title = "period"
+    parameter_name = "period"
+
+    def lookups(self, request, model_admin):
+        bounds = DataRequest.objects.aggregate(
+            first=models.Min("received_on"), last=models.Max("received_on")
+        )
+        if not bounds["first"]:
+            return []
+        period, last = Period.containing(bounds["last"]), Period.containing(bounds["first"])
+        choices = []
+        while period >= last:
+            choices.append((period.label, period.label))
+            period = period.previous()
+        return choices
+
+    def queryset(self, request, queryset):
+        if not self.value():
+            return queryset
+        try:
+            period = Period.parse(self.value())
+        except ValidationError:
+            return queryset.none()
+        return queryset.filter(received_on__range=(period.start, period.end))
+
+
+class AssigneeFilter(admin.SimpleListFilter):
+    title = "assignee"
+    parameter_name = "assignee"
+
+    def lookups(self, request, model_admin):
+        return [("mine", "Assigned to me"), ("unassigned", "Unassigned")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "mine":
+            return queryset.filter(assignee=request.user)
+        if self.value() == "unassigned":
+            return queryset.filter(assignee__isnull=True)
+        return queryset
+
+
+class OverdueFilter(admin.SimpleListFilter):
+    title = "overdue"
+    parameter_name = "overdue"
+
+    def lookups(self, request, model_admin):
+        return [("yes", f"Open more than {settings.OVERDUE_AFTER_DAYS} days")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            cutoff = timezone.localdate() - datetime.timedelta(days=settings.OVERDUE_AFTER_DAYS)
+            return queryset.filter(status__in=DataRequest.OPEN_STATUSES, received_on__lt=cutoff)
+        return queryset
+
+
+class OnHoldFilter(admin.SimpleListFilter):
+    title = "on hold"
+    parameter_name = "on_hold"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "On hold by a pause"), ("no", "Not on hold")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.filter(status=DataRequest.Status.ON_HOLD)
+        if self.value() == "no":
+            return queryset.exclude(status=DataRequest.Status.ON_HOLD)
+        return queryset

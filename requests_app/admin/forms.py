@@ -1,0 +1,216 @@
+"""The desk's forms: versioned change forms, the action forms, the import upload."""
+
+from __future__ import annotations
+
+from django import forms
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.admin.widgets import AutocompleteSelect
+from django.core.exceptions import ValidationError
+from django.template.response import TemplateResponse
+from django.utils import timezone
+
+from .. import intake, services
+from ..models import DataRequest, PauseDecision
+from ..periods import Period
+from ..services import versions
+
+
+class VersionedForm(forms.ModelForm):
+    """Carries the version the reviewer opened, so a save over someone else's is refused."""
+
+    expected_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.fields["expected_version"].initial = self.instance.version
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.instance.pk and not versions.is_current(
+            type(self.instance), pk=self.instance.pk, expected_version=cleaned.get("expected_version")
+        ):
+            raise ValidationError(
+                "Someone else saved this record after you opened it. Your changes were not "
+                "saved: reload the page to see the current version, then apply them again.",
+                code="concurrent_edit",
+            )
+        return cleaned
+
+
+class ConcurrentEditRefusal:
+    """For the admin of a VersionedForm: the race the form's check cannot see (a save between
+    the check and the service's claim) ends on a 409 page that says so, not a 500."""
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except versions.ConcurrentEditError as error:
+            self.message_user(request, " ".join(error.messages), messages.ERROR)
+            return TemplateResponse(
+                request, "admin/requests_app/concurrent_edit.html", {"error": error}, status=409
+            )
+
+
+def staff_users_only(db_field, kwargs) -> None:
+    """Assignees and deciders are desk staff; reviewers need no access to the user admin."""
+    if db_field.name in {"assignee", "decided_by"}:
+        from django.contrib.auth import get_user_model
+
+        kwargs["queryset"] = (
+            get_user_model().objects.filter(is_staff=True, is_active=True).order_by("username")
+        )
+
+
+class KeyCheckingAutocompleteSelect(AutocompleteSelect):
+    """Django's autocomplete widget looks a submitted value up as it is when it re-renders a
+    form with errors, and a value that is no key (``1.5``, ``1e309``) makes that lookup raise:
+    a 500 instead of the form's own "Select a valid choice". Such a value selects nothing."""
+
+    MAX_KEY = 2**63 - 1
+
+    def optgroups(self, name, value, attr=None):
+        keys = [v for v in value if str(v).isascii() and str(v).isdigit() and int(v) <= self.MAX_KEY]
+        return super().optgroups(name, keys, attr)
+
+
+# --------------------------------------------------------------------------------------------
+# Requests
+# --------------------------------------------------------------------------------------------
+
+
+class CompleteForm(forms.Form):
+    outcome = forms.ChoiceField(choices=DataRequest.Outcome.choices)
+    outcome_reason = forms.ChoiceField(
+        choices=[("", "—")] + DataRequest.OutcomeReason.choices,
+        required=False,
+        help_text="Required when the outcome is Rejected or No data.",
+    )
+    disclosure = forms.ChoiceField(choices=[("", "—")] + DataRequest.Disclosure.choices, required=False)
+    pause_exception = forms.ChoiceField(
+        choices=[("", "—")] + DataRequest.PauseException.choices,
+        required=False,
+        help_text="Only to produce data for a request held by a pause, under an exception it allows.",
+    )
+    decided_on = forms.DateField(initial=timezone.localdate, widget=forms.DateInput(attrs={"type": "date"}))
+
+
+# --------------------------------------------------------------------------------------------
+# Pause decisions
+# --------------------------------------------------------------------------------------------
+
+
+class PauseDecisionForm(VersionedForm):
+    allowed_exceptions = forms.MultipleChoiceField(
+        choices=DataRequest.PauseException.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Grounds on which data may still be produced for a held request.",
+    )
+    confirm_hold_changes = forms.BooleanField(
+        required=False,
+        label="Apply the hold changes",
+        help_text="Required when saving would hold or release requests.",
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.errors:
+            return cleaned
+        candidate = PauseDecision(pk=self.instance.pk)
+        for name, value in cleaned.items():
+            if name in {f.name for f in PauseDecision._meta.fields} and name != "id":
+                setattr(candidate, name, value)
+        self.hold_change = services.pause_hold_preview(pause=candidate)
+        if (self.hold_change.to_hold or self.hold_change.to_release) and not cleaned.get(
+            "confirm_hold_changes"
+        ):
+            raise ValidationError(
+                f"Saving this decision will put {self.hold_change.to_hold} open request(s) on hold "
+                f"and release {self.hold_change.to_release} held request(s) back to review. Tick "
+                f"'Apply the hold changes' and save again to confirm.",
+                code="confirm_holds",
+            )
+        return cleaned
+
+
+class LiftForm(forms.Form):
+    ended_on = forms.DateField(
+        label="Ended on", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Publishing
+# --------------------------------------------------------------------------------------------
+
+
+class PublishPeriodForm(forms.Form):
+    period = forms.CharField(
+        max_length=7,
+        help_text="Half-year label, e.g. 2020-H2. Only a period that has ended can be published.",
+    )
+    note = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
+        help_text="Public changelog note. Required when the period is already published: say what changed.",
+    )
+
+    def clean_period(self) -> str:
+        return Period.parse(self.cleaned_data["period"]).label
+
+
+class RepublishForm(forms.Form):
+    note = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
+        help_text="Public changelog note shown with the new versions: say what changed.",
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Bulk intake
+# --------------------------------------------------------------------------------------------
+
+
+def max_upload_bytes() -> int:
+    """The largest file the import page takes (REQUEST_IMPORT_MAX_UPLOAD_MB, in 2**20 bytes)."""
+    return int(getattr(settings, "REQUEST_IMPORT_MAX_UPLOAD_MB", 20)) * 1024 * 1024
+
+
+class ImportUploadForm(forms.Form):
+    file = forms.FileField(
+        label="CSV file",
+        help_text="UTF-8 (with or without BOM), header row first. Required columns: "
+        + ", ".join(intake.REQUIRED_COLUMNS)
+        + "; optional: "
+        + ", ".join(intake.COLUMNS[len(intake.REQUIRED_COLUMNS) :])
+        + ".",
+    )
+    update = forms.BooleanField(
+        required=False,
+        label="Update requests already in the database",
+        help_text="Otherwise a reference that already exists is an error. Updates go through the "
+        "workflow and are recorded in each request's history.",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["file"].help_text += (
+            f" At most {settings.REQUEST_IMPORT_MAX_UPLOAD_MB} MB here; larger files: "
+            "python manage.py import_requests FILE.csv on the server."
+        )
+
+    def clean_file(self):
+        # Django has streamed the upload to a temporary file of its own (over
+        # FILE_UPLOAD_MAX_MEMORY_SIZE), which it removes after the request; the refusal comes
+        # before anything is written to the upload directory.
+        upload = self.cleaned_data["file"]
+        if upload.size > max_upload_bytes():
+            raise forms.ValidationError(
+                "This file is %(size).1f MB; the import page takes files up to %(cap)s MB. "
+                "Import larger files on the server with: python manage.py import_requests FILE.csv",
+                code="too_large",
+                params={"size": upload.size / (1024 * 1024), "cap": settings.REQUEST_IMPORT_MAX_UPLOAD_MB},
+            )
+        return upload

@@ -1,0 +1,206 @@
+"""The work queue: requests and the authorities they come from."""
+
+from __future__ import annotations
+
+from django.contrib import admin, messages
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.functional import cached_property
+from django.utils.html import format_html
+
+from .. import rules, services
+from ..models import Authority, DataRequest
+from .actions import apply_each, confirmation_page, report
+from .filters import AssigneeFilter, OnHoldFilter, OverdueFilter, PeriodFilter
+from .forms import (
+    CompleteForm,
+    ConcurrentEditRefusal,
+    KeyCheckingAutocompleteSelect,
+    VersionedForm,
+    staff_users_only,
+)
+from .history import ReadOnlyHistoryAdmin
+from .intake import RequestImportExportMixin
+
+WORKFLOW_FIELDS = list(rules.WORKFLOW_FIELDS)
+
+
+@admin.register(Authority)
+class AuthorityAdmin(ReadOnlyHistoryAdmin):
+    list_display = ["name", "country", "kind"]
+    list_filter = ["kind", "country"]
+    search_fields = ["name"]
+
+    def has_delete_permission(self, request, obj=None):
+        # Reference data is PROTECTed by requests; only a superuser may remove an unused one.
+        return request.user.is_superuser
+
+
+class CappedCountPaginator(Paginator):
+    """Counts at most ``CAP`` rows: an exact count of a million-row queue costs more than the page.
+
+    The list then offers the first CAP / per_page pages; narrowing with a filter finds the rest.
+    """
+
+    CAP = 10_000
+
+    @cached_property
+    def count(self):
+        return self.object_list[: self.CAP].count()
+
+
+def _requests_done(verb: str):
+    return lambda done: f"{verb}: {len(done)} request(s)."
+
+
+@admin.register(DataRequest)
+class DataRequestAdmin(ConcurrentEditRefusal, RequestImportExportMixin, ReadOnlyHistoryAdmin):
+    form = VersionedForm
+    list_display = [
+        "reference",
+        "country_display",
+        "request_type",
+        "accounts_specified",
+        "status",
+        "age_in_days",
+        "assignee",
+    ]
+    list_filter = [
+        "status",
+        OnHoldFilter,
+        OverdueFilter,
+        AssigneeFilter,
+        PeriodFilter,
+        "request_type",
+        "country",
+    ]
+    # Searched by reference prefix or authority name (see get_search_results). No date_hierarchy:
+    # its year list scans the whole table; the period filter does the same job from an index.
+    search_fields = ["reference", "authority__name"]
+    search_help_text = "A reference (or its beginning) or part of an authority's name."
+    autocomplete_fields = ["authority"]
+    list_select_related = ["assignee"]
+    show_full_result_count = False
+    paginator = CappedCountPaginator
+    list_per_page = 100
+    actions = ["assign_to_me", "start_review", "complete_with_outcome", "withdraw", "export_as_csv"]
+    fieldsets = [
+        (None, {"fields": ["reference", "country", "authority", "request_type", "legal_process", "product"]}),
+        ("Intake", {"fields": ["accounts_specified", "received_on", "acknowledged_on", "assignee"]}),
+        (
+            "Decision",
+            {
+                "description": "Changed only through the workflow actions of the request list.",
+                "fields": WORKFLOW_FIELDS,
+            },
+        ),
+        ("User notification", {"fields": ["user_notification", "notification_delayed_until"]}),
+        ("Internal", {"fields": ["internal_notes", "expected_version"]}),
+    ]
+
+    def get_readonly_fields(self, request, obj=None):
+        return WORKFLOW_FIELDS
+
+    def get_search_results(self, request, queryset, search_term):
+        # A LIKE '%term%' over a million references is a full scan; a prefix uses the
+        # reference index, and matching authorities are a small table looked up first.
+        term = search_term.strip()
+        if not term:
+            return queryset, False
+        condition = Q(reference__startswith=term) | Q(reference__startswith=term.upper())
+        authority_ids = list(
+            Authority.objects.filter(name__icontains=term).values_list("id", flat=True)[:1000]
+        )
+        if authority_ids:
+            condition |= Q(authority_id__in=authority_ids)
+        return queryset.filter(condition), False
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        staff_users_only(db_field, kwargs)
+        if db_field.name in self.autocomplete_fields:
+            kwargs["widget"] = KeyCheckingAutocompleteSelect(db_field, self.admin_site)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    @admin.display(description="country", ordering="country")
+    def country_display(self, obj):
+        return format_html(
+            '<span title="{}">{} {}</span>', obj.country.code, obj.country.unicode_flag, obj.country.name
+        )
+
+    @admin.display(description="age (days)", ordering="received_on")
+    def age_in_days(self, obj):
+        end = obj.decided_on if obj.decided_on else timezone.localdate()
+        return (end - obj.received_on).days
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            changed = [name for name in form.changed_data if name != "expected_version"]
+            fields = {name: form.cleaned_data[name] for name in changed}
+            updated = services.request_update(
+                request=obj,
+                actor=request.user,
+                expected_version=form.cleaned_data.get("expected_version"),
+                **fields,
+            )
+        else:
+            data = {
+                name: value
+                for name, value in form.cleaned_data.items()
+                if name in form.fields and name != "expected_version" and name not in WORKFLOW_FIELDS
+            }
+            updated = services.request_create(actor=request.user, **data)
+            if updated.status == DataRequest.Status.ON_HOLD:
+                messages.warning(request, f"{updated.reference} arrived on hold: {updated.held_by}.")
+        obj.pk, obj.version = updated.pk, updated.version
+
+    # --- actions ---------------------------------------------------------------------------
+
+    def _each(self, request, queryset, verb: str, apply) -> None:
+        apply_each(self, request, queryset, apply, done=_requests_done(verb), name=lambda obj: obj.reference)
+
+    @admin.action(description="Assign to me", permissions=["change"])
+    def assign_to_me(self, request, queryset):
+        self._each(
+            request,
+            queryset,
+            "Assigned to you",
+            lambda obj: services.request_assign(request=obj, assignee=request.user, actor=request.user),
+        )
+
+    @admin.action(description="Start review", permissions=["change"])
+    def start_review(self, request, queryset):
+        self._each(
+            request,
+            queryset,
+            "Review started",
+            lambda obj: services.request_start_review(request=obj, actor=request.user),
+        )
+
+    @admin.action(description="Withdraw (the authority withdrew the request)", permissions=["change"])
+    def withdraw(self, request, queryset):
+        self._each(
+            request,
+            queryset,
+            "Withdrawn",
+            lambda obj: services.request_withdraw(request=obj, actor=request.user),
+        )
+
+    @admin.action(description="Complete with outcome…", permissions=["change"])
+    def complete_with_outcome(self, request, queryset):
+        form = CompleteForm(request.POST if "apply" in request.POST else None)
+        if form.is_valid():
+            result = services.requests_complete_bulk(
+                requests=queryset, decision=services.Decision(**form.cleaned_data), actor=request.user
+            )
+            done = _requests_done("Completed")(result.done) if result.done else None
+            report(self, request, done=done, refused=result.refused)
+            return None
+        return confirmation_page(
+            self,
+            request,
+            "admin/requests_app/complete_requests.html",
+            title="Complete requests with one outcome",
+            form=form,
+            queryset=queryset,
+        )

@@ -1,0 +1,78 @@
+"""Every write of the desk: keyword-only functions, one transaction each, audit trail recorded.
+
+One module per aggregate: ``requests`` (the request workflow), ``pauses`` (pause decisions and
+the holds they put on requests), ``publishing`` (report periods), ``intake`` (CSV imports), and
+``versions`` (optimistic locking, shared by all). The rules they apply are in ``rules.py``.
+Admin ``save_model`` and actions, management commands, the importer and tests call these
+functions by the names re-exported here (``services.request_create(...)``). History rows
+(django-simple-history) record who changed what; ``actor`` is that user.
+"""
+
+from ..choices import HOLDABLE_REQUEST_STATUSES
+from ..rules import WORKFLOW_FIELDS
+from .intake import authorities_create_bulk, import_run_finish, import_run_start
+from .pauses import (
+    ArrivalHolds,
+    HoldChange,
+    pause_create,
+    pause_hold_preview,
+    pause_lift,
+    pause_publish,
+    pause_unpublish,
+    pause_update,
+    pauses_apply_due,
+)
+from .publishing import (
+    ImportedFigure,
+    figures_import,
+    period_publish,
+)
+from .requests import (
+    BulkResult,
+    Decision,
+    TransitionError,
+    request_assign,
+    request_complete,
+    request_create,
+    request_start_review,
+    request_transition_check,
+    request_update,
+    request_withdraw,
+    requests_complete_bulk,
+)
+from .versions import ConcurrentEditError
+
+# The importer reads the holdable statuses under this name (DataRequest.HOLDABLE_STATUSES).
+HOLDABLE_ON_ARRIVAL = HOLDABLE_REQUEST_STATUSES
+
+__all__ = [
+    "WORKFLOW_FIELDS",
+    "HOLDABLE_ON_ARRIVAL",
+    "ArrivalHolds",
+    "BulkResult",
+    "ConcurrentEditError",
+    "Decision",
+    "HoldChange",
+    "ImportedFigure",
+    "TransitionError",
+    "authorities_create_bulk",
+    "figures_import",
+    "import_run_finish",
+    "import_run_start",
+    "pause_create",
+    "pause_hold_preview",
+    "pause_lift",
+    "pause_publish",
+    "pause_unpublish",
+    "pause_update",
+    "pauses_apply_due",
+    "period_publish",
+    "request_assign",
+    "request_complete",
+    "request_create",
+    "request_start_review",
+    "request_transition_check",
+    "request_update",
+    "request_withdraw",
+    "requests_complete_bulk",
+]

@@ -1,0 +1,248 @@
+"""Publishing report periods: immutable snapshots of aggregates, computed or imported."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Count, Exists, OuterRef, Q, Sum, Value
+from django.utils import timezone
+
+from .. import rules
+from ..db import DaysBetween, Median
+from ..models import DataRequest, FigureRow, PauseDecision, Publication
+from ..numbers import one_decimal
+from ..periods import Period
+
+
+def published_holds() -> list[PauseDecision]:
+    """The pause decisions whose dates count as "a pause in force" in published figures.
+
+    Only decisions published at the moment of publishing count: a figure "received during a
+    pause" for a country whose decision is still an unpublished draft would disclose the draft.
+    Re-publishing the period after the decision is published brings its requests in.
+    A decision counts while it is paused or redirected, and so does a lifted one for the dates it
+    was in force, provided its recorded history shows it did hold requests (a decision that went
+    from "assessing" straight to "lifted" never held anything).
+    """
+    once_held = Exists(
+        PauseDecision.history.model.objects.filter(
+            id=OuterRef("pk"), status__in=PauseDecision.HOLDING_STATUSES
+        )
+    )
+    return list(
+        PauseDecision.objects.published()
+        .filter(
+            Q(status__in=PauseDecision.HOLDING_STATUSES) | (Q(status=PauseDecision.Status.LIFTED) & once_held)
+        )
+        .order_by("country", "effective_from")
+    )
+
+
+def _held_on(day_field: str, holds: list[PauseDecision]) -> Q:
+    """A request of the country and a type covered by one of ``holds``, whose ``day_field``
+    (received_on or decided_on) falls within that decision's dates.
+
+    The register holds a handful of decisions, so they are written into the query as plain
+    column conditions: the database checks them row by row without a correlated subquery,
+    which on a million requests is the difference between seconds and a fraction of one.
+    """
+    held = Q()
+    for decision in holds:
+        dates = {f"{day_field}__gte": decision.effective_from}
+        if decision.ended_on:
+            dates[f"{day_field}__lte"] = decision.ended_on
+        held |= rules.HoldingScope.of(decision).covers_q() & Q(**dates)
+    return held
+
+
+def period_figures_queryset(*, period: Period, holds: list[PauseDecision]):
+    """The figures of ``period`` per (country, request type), as ONE aggregate query.
+
+    Counting rules (documented on /data/):
+    - a request counts in the period in which it was received, whatever its state today;
+    - ``n_produced``: outcome all_data or some_data;
+    - ``n_during_pause``: one of ``holds`` (see ``published_holds``) covering its type was in
+      force for its country on the day it was received;
+    - ``n_under_exception``: data produced, a pause exception recorded, and one of ``holds``
+      covering its type was in force when it was received or when it was decided;
+    - ``median_days``: median of decided_on - received_on over the completed requests.
+    """
+    produced = Q(outcome__in=DataRequest.PRODUCED_OUTCOMES)
+    if holds:
+        during_pause = Count("pk", filter=_held_on("received_on", holds))
+        under_exception = Count(
+            "pk",
+            filter=produced
+            & ~Q(pause_exception="")
+            & (_held_on("received_on", holds) | _held_on("decided_on", holds)),
+        )
+    else:
+        during_pause = under_exception = Value(0)
+    return (
+        DataRequest.objects.filter(received_on__gte=period.start, received_on__lte=period.end)
+        .order_by()
+        .values("country", "request_type")
+        .annotate(
+            n_requests=Count("pk"),
+            n_accounts=Sum("accounts_specified"),
+            n_produced=Count("pk", filter=produced),
+            n_during_pause=during_pause,
+            n_under_exception=under_exception,
+            median_days=Median(
+                DaysBetween("decided_on", "received_on"), filter=Q(status=DataRequest.Status.COMPLETED)
+            ),
+        )
+        .order_by("country", "request_type")
+    )
+
+
+def _as_period(period: Period | str) -> Period:
+    return period if isinstance(period, Period) else Period.parse(period)
+
+
+def _require_ended(period: Period, today: datetime.date | None) -> None:
+    today = today or timezone.localdate()
+    if not period.has_ended(today):
+        raise ValidationError(
+            f"{period.label} has not ended yet: it runs until {period.end.isoformat()}, so it can be "
+            f"published from {(period.next().start).isoformat()} on.",
+            code="period_not_ended",
+        )
+
+
+def _publication_create(
+    *, period: Period, source: str, actor, note: str, first_note: str = ""
+) -> Publication:
+    """Create the next version of ``period``'s publication (caller holds the transaction).
+
+    The first version takes ``first_note`` when no note is given; a later one needs a note."""
+    note = (note or "").strip()
+    # Lock the period's existing versions so two publishers cannot both take version N+1 unseen.
+    published = list(
+        Publication.objects.select_for_update().filter(period=period.label).values_list("version", flat=True)
+    )
+    problem = rules.revision_note_problem(period_label=period.label, published_versions=published, note=note)
+    if problem:
+        raise ValidationError(problem, code="revision_note_required")
+    publication = Publication(
+        period=period.label,
+        version=max(published, default=0) + 1,
+        source=source,
+        published_at=timezone.now(),
+        published_by=actor if actor is not None and actor.is_authenticated else None,
+        note=note or ("" if published else first_note),
+    )
+    publication.full_clean()
+    try:
+        with transaction.atomic():
+            publication.save()
+    except IntegrityError as error:  # a concurrent first publication of the same period
+        raise ValidationError(
+            f"{period.label} was published by someone else at the same moment; reload and try again.",
+            code="concurrent_publication",
+        ) from error
+    return publication
+
+
+@transaction.atomic
+def period_publish(
+    *, period: Period | str, actor=None, note: str = "", today: datetime.date | None = None
+) -> Publication:
+    """Snapshot ``period``'s figures from the request records as its next publication version.
+
+    Earlier versions are kept unchanged; later edits to requests change nothing published until
+    the period is published again (which needs a note saying why).
+    """
+    period = _as_period(period)
+    _require_ended(period, today)
+    figures = list(period_figures_queryset(period=period, holds=published_holds()))
+    if not figures:
+        raise ValidationError(
+            f"No requests were received in {period.label}: there is nothing to publish. Figures "
+            "published before this system existed are loaded with `import_figures`.",
+            code="period_empty",
+        )
+    publication = _publication_create(
+        period=period, source=Publication.Source.COMPUTED, actor=actor, note=note
+    )
+    FigureRow.objects.bulk_create(
+        FigureRow(
+            publication=publication,
+            country=figure["country"],
+            request_type=figure["request_type"],
+            requests=figure["n_requests"],
+            accounts_specified=figure["n_accounts"],
+            requests_with_data_produced=figure["n_produced"],
+            requests_received_during_pause=figure["n_during_pause"],
+            requests_produced_under_pause_exception=figure["n_under_exception"],
+            median_days_to_decision=one_decimal(figure["median_days"]),
+        )
+        for figure in figures
+    )
+    return publication
+
+
+@dataclass(frozen=True)
+class ImportedFigure:
+    """One validated row of a historical figures file (see ``figures_import``)."""
+
+    period: Period
+    country: str
+    request_type: str
+    requests: int
+    accounts_specified: int
+    requests_with_data_produced: int
+
+
+IMPORTED_FIRST_NOTE = "Figures imported from the report published before this system."
+
+
+@transaction.atomic
+def figures_import(*, figures: list[ImportedFigure], actor=None, note: str = "") -> list[Publication]:
+    """Publish validated historical figures: one publication (source "imported") per period.
+
+    Pause figures are unknown for such periods and stay blank. A period that already has figures
+    computed from request records is refused: importing would hide them behind older numbers.
+    """
+    by_period: dict[Period, list[ImportedFigure]] = {}
+    for figure in figures:
+        by_period.setdefault(figure.period, []).append(figure)
+    computed = set(
+        Publication.objects.filter(
+            period__in=[p.label for p in by_period], source=Publication.Source.COMPUTED
+        ).values_list("period", flat=True)
+    )
+    if computed:
+        raise ValidationError(
+            f"Already published from request records: {', '.join(sorted(computed))}. Imported figures "
+            "are for periods before this system; re-publish those periods instead.",
+            code="period_computed",
+        )
+    publications = []
+    for period in sorted(by_period):
+        _require_ended(period, None)
+        publication = _publication_create(
+            period=period,
+            source=Publication.Source.IMPORTED,
+            actor=actor,
+            note=note,
+            first_note=IMPORTED_FIRST_NOTE,
+        )
+        FigureRow.objects.bulk_create(
+            FigureRow(
+                publication=publication,
+                country=figure.country,
+                request_type=figure.request_type,
+                requests=figure.requests,
+                accounts_specified=figure.accounts_specified,
+                requests_with_data_produced=figure.requests_with_data_produced,
+                requests_received_during_pause=None,
+                requests_produced_under_pause_exception=None,
+            )
+            for figure in by_period[period]
+        )
+        publications.append(publication)
+    return publications

@@ -288,27 +288,30 @@ WORKFLOW_REJECTIONS = [
     (
         "decision before receipt",
         "R-9,DE,2020-03-10,legal_process,1,,,,,completed,all_data,2020-03-01",
-        "line 3, column decided_on, value '2020-03-01': a decision before receipt (received on 2020-03-10)",
+        "line 3, column decided_on, value '2020-03-01': The decision date (2020-03-01) cannot be "
+        "before the request was received (2020-03-10).",
     ),
     (
         "outcome without completion",
         "R-9,DE,2020-03-10,legal_process,1,,,,,in_review,all_data,",
-        "line 3, column outcome, value 'all_data': an outcome without completion: the status is 'in_review'",
+        "line 3, column outcome, value 'all_data': Only a completed request has an outcome; this "
+        "one is 'In review'. Clear the outcome or complete the request.",
     ),
     (
         "outcome without a status",
         "R-9,DE,2020-03-10,legal_process,1,,,,,,rejected,",
-        "line 3, column outcome, value 'rejected': an outcome without completion: the status is 'received'",
+        "line 3, column outcome, value 'rejected': Only a completed request has an outcome; this "
+        "one is 'Received'. Clear the outcome or complete the request.",
     ),
     (
         "completed without outcome",
         "R-9,DE,2020-03-10,legal_process,1,,,,,completed,,2020-03-20",
-        "line 3, column outcome: a completed request needs an outcome",
+        "line 3, column outcome: A completed request needs an outcome.",
     ),
     (
         "completed without decision date",
         "R-9,DE,2020-03-10,legal_process,1,,,,,completed,no_data,",
-        "line 3, column decided_on: a completed request needs a decision date",
+        "line 3, column decided_on: A completed request needs a decision date.",
     ),
     (
         "legal process on an emergency",
@@ -1114,7 +1117,8 @@ def test_a_row_like_many_before_it_but_wrong_is_still_reported():
     )
     assert [str(e) for e in result.errors] == [
         "line 7, column authority_kind, value 'court': BKA (DE) is recorded as 'police', not 'court'",
-        "line 8, column decided_on, value '2020-03-01': a decision before receipt (received on 2020-03-10)",
+        "line 8, column decided_on, value '2020-03-01': The decision date (2020-03-01) cannot be "
+        "before the request was received (2020-03-10).",
         "line 9, column reference, value 'W-1': duplicate reference: already on line 3 of this file",
     ]
     assert DataRequest.objects.count() == 0

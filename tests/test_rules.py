@@ -1,6 +1,7 @@
 """Each rule of rules.py, named, driven through what callers use: services, full_clean, the admin."""
 
 import datetime
+import io
 from decimal import Decimal
 
 import pytest
@@ -300,3 +301,26 @@ def test_rule_median_days_are_published_with_one_decimal():
     DataRequestFactory(completed=True, decided_on=datetime.date(2020, 3, 13))
     publication = services.period_publish(period="2020-H1", today=TODAY)
     assert publication.rows.get().median_days_to_decision == Decimal("2.5")
+
+
+def test_rule_workflow_fields_are_refused_by_an_import_update_too(tmp_path):
+    """The importer's --update reads the same list as request_update and the admin: a file that
+    rewrites the reason or disclosure of a decided request is refused by line."""
+    from django.core.management import CommandError, call_command
+
+    request = DataRequestFactory(
+        completed=True, outcome="rejected", outcome_reason="overbroad", reference="WF-1"
+    )
+    path = tmp_path / "update.csv"
+    path.write_text(
+        "reference,country,received_on,request_type,accounts_specified,status,outcome,decided_on,"
+        "outcome_reason\n"
+        f"WF-1,DE,{request.received_on},legal_process,1,completed,rejected,{request.decided_on},"
+        "legally_insufficient\n"
+    )
+    stderr = io.StringIO()
+    with pytest.raises(CommandError):
+        call_command("import_requests", str(path), "--update", stderr=stderr)
+    assert "line 2" in stderr.getvalue() and "outcome_reason" in stderr.getvalue()
+    request.refresh_from_db()
+    assert request.outcome_reason == "overbroad"

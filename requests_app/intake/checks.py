@@ -12,11 +12,11 @@ from __future__ import annotations
 import datetime
 import re
 
+from .. import rules
 from ..exports import csv_unescape
 from .authorities import Authorities
 from .columns import (
     COLUMNS,
-    COMPLETED,
     DELAYED,
     DISCLOSURES,
     HOLD_CANDIDATES,
@@ -29,7 +29,6 @@ from .columns import (
     OUTCOME_REASONS,
     OUTCOMES,
     PAUSE_EXCEPTIONS,
-    PRODUCED,
     RECEIVED,
     REQUEST_TYPES,
     STATUSES,
@@ -164,7 +163,7 @@ class RowChecker:
         if request_type not in REQUEST_TYPES:
             request_type = self._choice(line, "request_type", request_type, REQUEST_TYPES, "request type")
         count = learnt.good_counts.get(accounts) or self._count(line, accounts)
-        status, outcome, decided = self._decision(line, status, outcome, decided, received)
+        status, outcome, decided = self._decision(line, status, outcome, decided)
         if legal_process and (legal_process not in LEGAL_PROCESSES or request_type != LEGAL):
             legal_process = self._legal_process(line, legal_process, request_type)
         if product and (len(product) > MAX_PRODUCT or "\x00" in product):
@@ -175,6 +174,7 @@ class RowChecker:
         details = (disclosure, outcome_reason, pause_exception, user_notification)
         if any(details) or delayed_until:
             details = self._decision_details(line, outcome, *details, delayed_until)
+        self._decision_rule(line, status, outcome, decided, received, details[2])
         self._notes_version_unnamed(line, internal_notes, version, record)
         authority_id = self._authority(line, authority, authority_kind, code)
         assignee_id = (self.users.get(assignee) or self._unknown_user(line, assignee)) if assignee else N
@@ -221,30 +221,44 @@ class RowChecker:
             self.result.add_error(line, "country", country, reason)
         return code
 
-    def _decision(self, line: int, status: str, outcome: str, decided: str, received: str) -> tuple:
-        """(status, outcome, decided_on): completion needs both, and nothing else has an outcome."""
-        add, good = self.result.add_error, self.learnt.good_dates
+    def _decision(self, line: int, status: str, outcome: str, decided: str) -> tuple:
+        """(status, outcome, decided_on), each a valid value or reported; how they fit together
+        is the decision rule's (``_decision_rule``)."""
         if not status:
             status = RECEIVED
         elif status not in STATUSES:
             status = self._choice(line, "status", status, STATUSES, "status")
         if outcome and outcome not in OUTCOMES:
             outcome = self._choice(line, "outcome", outcome, OUTCOMES, "outcome")
-        if decided:
-            if decided not in good:
-                self._date(line, "decided_on", decided)
-            if decided < received and decided in good and received in good:
-                add(line, "decided_on", decided, f"a decision before receipt (received on {received})")
-        else:
-            decided = N
-        if status == COMPLETED:
-            if not outcome:
-                add(line, "outcome", "", "a completed request needs an outcome")
-            if decided is N:
-                add(line, "decided_on", "", "a completed request needs a decision date")
-        elif outcome and status in STATUSES:
-            add(line, "outcome", outcome, f"an outcome without completion: the status is {status!r}")
-        return status, outcome, decided
+        if decided and decided not in self.learnt.good_dates:
+            self._date(line, "decided_on", decided)
+        return status, outcome, decided or N
+
+    def _decision_rule(self, line: int, status, outcome, decided, received, exception) -> None:
+        """The decision rule of ``DataRequest.clean()`` (``rules.request_decision_problems``)
+        on values that are each valid: an invalid one is reported already."""
+        good = self.learnt.good_dates
+        if (
+            status not in STATUSES
+            or (outcome and outcome not in OUTCOMES)
+            or (exception and exception not in PAUSE_EXCEPTIONS)
+            or received not in good
+            or (decided is not N and decided not in good)
+        ):
+            return
+        problems = rules.request_decision_problems(
+            status=status,
+            outcome=outcome,
+            decided_on=None if decided is N else datetime.date.fromisoformat(decided),
+            received_on=datetime.date.fromisoformat(received),
+            today=self.today,
+            pause_exception=exception,
+        )
+        decided_text = "" if decided is N else decided
+        values = {"outcome": outcome, "decided_on": decided_text, "pause_exception": exception}
+        for field, messages in problems.items():
+            for message in messages:
+                self.result.add_error(line, field, values.get(field, ""), message)
 
     def _legal_process(self, line: int, legal_process: str, request_type: str) -> str:
         if legal_process not in LEGAL_PROCESSES:
@@ -274,18 +288,8 @@ class RowChecker:
             disclosure = self._choice(line, "disclosure", disclosure, DISCLOSURES, "disclosure")
         if reason and reason not in OUTCOME_REASONS:
             reason = self._choice(line, "outcome_reason", reason, OUTCOME_REASONS, "outcome reason")
-        if exception:
-            if exception not in PAUSE_EXCEPTIONS:
-                exception = self._choice(
-                    line, "pause_exception", exception, PAUSE_EXCEPTIONS, "pause exception"
-                )
-            if outcome not in PRODUCED:
-                add(
-                    line,
-                    "pause_exception",
-                    exception,
-                    "a pause exception is only recorded for a completed request that produced data",
-                )
+        if exception and exception not in PAUSE_EXCEPTIONS:
+            exception = self._choice(line, "pause_exception", exception, PAUSE_EXCEPTIONS, "pause exception")
         if notification and notification not in USER_NOTIFICATIONS:
             notification = self._choice(
                 line, "user_notification", notification, USER_NOTIFICATIONS, "user notification"

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 
-from .. import services
+from .. import rules, services
 from ..models import DataRequest
 from .columns import ATTRIBUTE, COMPLETED, VERSION_COLUMN, R, S, typed
 from .results import ImportResult
@@ -68,7 +68,7 @@ class Updates:
         changes = {
             ATTRIBUTE[column]: value for column, value in wanted.items() if current(request, column) != value
         }
-        final = sorted({"outcome", "decided_on", "pause_exception"} & changes.keys())
+        final = rules.workflow_fields_in(changes)  # the one list of what only the workflow changes
         if final:
             raise ValidationError(
                 f"{request.reference} is '{request.get_status_display()}' in the database and the file "

@@ -5,11 +5,17 @@ most requests; Hong Kong few. Hong Kong's legal-process requests are paused from
 the National Security Law, so its produced share falls to near zero while emergencies are still
 answered. Everything is generated from a fixed seed and fixed references, so running it twice
 changes nothing.
+
+The data goes in as a desk would put it in: pause decisions through the pause services, requests
+as one CSV through the importer (``intake.import_requests``: the same checks, hold rule and
+writers as ``manage.py import_requests``), periods through ``period_publish``.
 """
 
 from __future__ import annotations
 
+import csv
 import datetime
+import io
 import random
 from dataclasses import dataclass
 
@@ -18,10 +24,9 @@ from django.contrib.auth.models import Group
 from django.db import transaction
 from django.utils import timezone
 
-from . import roles
-from .models import Authority, DataRequest, PauseDecision, Publication
+from . import intake, roles, services
+from .models import Authority, DataRequest, ImportRun, PauseDecision, Publication
 from .periods import Period, periods_between
-from .services import period_publish
 
 FIRST_PERIOD = Period(2019, 1)
 # The demo's "today": fixed so that the data set is the same whichever day it is loaded.
@@ -138,31 +143,34 @@ def _demo_users() -> list:
     return users
 
 
-def _authorities() -> dict[str, list[Authority]]:
-    by_country: dict[str, list[Authority]] = {}
-    for code in COUNTRIES:
-        names = AUTHORITY_NAMES.get(code) or [
-            (f"National Police ({code})", "police"),
-            (f"Public Prosecutor ({code})", "prosecutor"),
-            (f"Courts ({code})", "court"),
-        ]
-        by_country[code] = [
-            Authority.objects.get_or_create(name=name, country=code, defaults={"kind": kind})[0]
-            for name, kind in names
-        ]
-    return by_country
+def _authority_names(code: str) -> list[tuple[str, str]]:
+    return AUTHORITY_NAMES.get(code) or [
+        (f"National Police ({code})", "police"),
+        (f"Public Prosecutor ({code})", "prosecutor"),
+        (f"Courts ({code})", "court"),
+    ]
+
+
+def _at(day: datetime.date, hour: int) -> datetime.datetime:
+    return datetime.datetime(day.year, day.month, day.day, hour, tzinfo=datetime.UTC)
 
 
 def _pauses(publisher) -> list[PauseDecision]:
-    """The register: Hong Kong (paused), Russia (redirected), and one unpublished draft."""
-    hk = PauseDecision.objects.filter(country="HK", effective_from=datetime.date(2020, 7, 6)).first()
+    """The register: Hong Kong (assessed, then paused), Russia (redirected), one unpublished draft.
+    Recorded through the pause services, dated when each step was taken."""
+    existing = {(p.country.code, p.effective_from): p for p in PauseDecision.objects.all()}
+    hk_start, ru_start = datetime.date(2020, 7, 6), datetime.date(2022, 3, 4)
+    by_start = datetime.date(2026, 10, 1)
+    hk = existing.get(("HK", hk_start))
     if hk is None:
-        hk = PauseDecision(
+        hk, _ = services.pause_create(
+            actor=publisher,
+            recorded_at=_at(datetime.date(2020, 7, 3), 9),
             country="HK",
             status=PauseDecision.Status.ASSESSING,
             covers_legal_process=True,
             holds_pending=True,
-            effective_from=datetime.date(2020, 7, 6),
+            effective_from=hk_start,
             trigger="National Security Law in force in Hong Kong from 30 June 2020.",
             public_statement=HK_PAUSE_STATEMENT,
             statement_url="https://example.org/newsroom/2020/07/hong-kong-requests",
@@ -171,53 +179,41 @@ def _pauses(publisher) -> list[PauseDecision]:
             "injury are assessed case by case and may be answered.",
             allowed_exceptions=[DataRequest.PauseException.THREAT_TO_LIFE],
             next_review_on=datetime.date(2027, 1, 15),
-            decided_by=publisher,
-            is_published=True,
         )
-        hk._history_user = publisher
-        hk._history_date = datetime.datetime(2020, 7, 3, 9, 0, tzinfo=datetime.UTC)
-        hk.full_clean()
-        hk.save()
-        hk.status = PauseDecision.Status.PAUSED
-        hk.published_at = datetime.datetime(2020, 7, 6, 12, 0, tzinfo=datetime.UTC)
-        hk._history_date = hk.published_at
-        hk.save()
-    ru = PauseDecision.objects.filter(country="RU", effective_from=datetime.date(2022, 3, 4)).first()
+        announced = _at(datetime.date(2020, 7, 3), 12)
+        hk = services.pause_publish(decision=hk, actor=publisher, recorded_at=announced)
+        hk, _ = services.pause_update(
+            pause=hk, actor=publisher, recorded_at=_at(hk_start, 12), status=PauseDecision.Status.PAUSED
+        )
+    ru = existing.get(("RU", ru_start))
     if ru is None:
-        ru = PauseDecision(
+        ru, _ = services.pause_create(
+            actor=publisher,
+            recorded_at=_at(ru_start, 9),
             country="RU",
             status=PauseDecision.Status.REDIRECTED,
             covers_legal_process=True,
             holds_pending=False,
-            effective_from=datetime.date(2022, 3, 4),
+            effective_from=ru_start,
             trigger="Armed conflict; concerns about the rule of law and due process.",
             public_statement=RU_REDIRECT_STATEMENT,
             statement_url="https://example.org/newsroom/2022/03/russia-requests",
             internal_rationale="Domestic process no longer offers independent judicial review.",
             exceptions_policy="Emergency requests involving a threat to life are assessed case by case.",
             allowed_exceptions=[DataRequest.PauseException.THREAT_TO_LIFE],
-            decided_by=publisher,
-            is_published=True,
-            published_at=datetime.datetime(2022, 3, 4, 12, 0, tzinfo=datetime.UTC),
         )
-        ru._history_user = publisher
-        ru._history_date = ru.published_at
-        ru.full_clean()
-        ru.save()
-    draft = PauseDecision.objects.filter(country="BY", effective_from=datetime.date(2026, 10, 1)).first()
+        ru = services.pause_publish(decision=ru, actor=publisher, recorded_at=_at(ru_start, 12))
+    draft = existing.get(("BY", by_start))
     if draft is None:
-        draft = PauseDecision(
+        draft, _ = services.pause_create(
+            actor=publisher,
             country="BY",
             status=PauseDecision.Status.ASSESSING,
             covers_legal_process=True,
-            effective_from=datetime.date(2026, 10, 1),
+            effective_from=by_start,
             trigger="Draft: reports of requests targeting journalists.",
             internal_rationale="Unpublished draft under assessment.",
-            decided_by=publisher,
-            is_published=False,
         )
-        draft.full_clean()
-        draft.save()
     return [hk, ru, draft]
 
 
@@ -230,107 +226,127 @@ def _request_type(rng: random.Random) -> str:
     return DataRequest.RequestType.PRESERVATION
 
 
-def _build_request(code, period, index, produce_rate, authorities, pauses, reviewers) -> DataRequest:
+Reason = DataRequest.OutcomeReason
+
+
+def _refusal(rng: random.Random, request_type: str) -> str:
+    if request_type == DataRequest.RequestType.LEGAL_PROCESS:
+        return rng.choice([Reason.LEGALLY_INSUFFICIENT, Reason.OVERBROAD])
+    return Reason.UNVERIFIED_EMERGENCY
+
+
+def _decision(rng: random.Random, request_type: str, paused: bool, produce_rate: float) -> dict:
+    """outcome, outcome_reason, disclosure and pause_exception of a completed demo request."""
+    if request_type == DataRequest.RequestType.PRESERVATION:
+        # A preservation request asks to keep data, and discloses nothing.
+        return {"outcome": DataRequest.Outcome.ALL_DATA}
+    if paused:
+        if rng.random() < 0.03:
+            return {
+                "outcome": DataRequest.Outcome.SOME_DATA,
+                "pause_exception": DataRequest.PauseException.THREAT_TO_LIFE,
+                "disclosure": DataRequest.Disclosure.NON_CONTENT,
+            }
+        return {"outcome": DataRequest.Outcome.REJECTED, "outcome_reason": Reason.JURISDICTION_PAUSED}
+    rate = 0.85 if request_type == DataRequest.RequestType.EMERGENCY else produce_rate
+    roll = rng.random()
+    if roll < rate:
+        outcome = DataRequest.Outcome.ALL_DATA if roll < rate * 0.7 else DataRequest.Outcome.SOME_DATA
+        return {"outcome": outcome, "disclosure": rng.choice(["content", "non_content", "non_content"])}
+    if roll < rate + (1 - rate) * 0.3:
+        return {"outcome": DataRequest.Outcome.NO_DATA, "outcome_reason": Reason.NO_ACCOUNT}
+    return {"outcome": DataRequest.Outcome.REJECTED, "outcome_reason": _refusal(rng, request_type)}
+
+
+def _paused_on(pauses, code: str, day: datetime.date, request_type: str, legal_process: str) -> bool:
+    """Whether a published demo pause covered this request (MLAT is the redirect's own route)."""
+    for pause in pauses:
+        if pause.country == code and pause.in_force_on(day) and pause.covers(request_type):
+            return not (legal_process == "mlat" and pause.status == PauseDecision.Status.REDIRECTED)
+    return False
+
+
+def _request_row(code, period, index, produce_rate, pauses, reviewers, today) -> dict:
+    """One demo request as a row of the import format."""
     rng = _rng_for(code, period.label, index)
-    days_in_period = (min(period.end, DEMO_TODAY) - period.start).days
+    days_in_period = (min(period.end, today) - period.start).days
     received = period.start + datetime.timedelta(days=rng.randint(0, days_in_period))
     request_type = _request_type(rng)
-    authority = rng.choice(authorities)
-    req = DataRequest(
-        reference=f"DEMO-{period.label}-{code}-{index:05d}",
-        country=code,
-        authority=authority,
-        request_type=request_type,
-        legal_process=rng.choice(["subpoena", "search_warrant", "court_order", "court_order", "mlat"])
+    authority, kind = rng.choice(_authority_names(code))
+    legal_process = (
+        rng.choice(["subpoena", "search_warrant", "court_order", "court_order", "mlat"])
         if request_type == DataRequest.RequestType.LEGAL_PROCESS
-        else "",
-        product=rng.choice(["Accounts", "Messaging", "Photos", "Cloud storage"]),
-        accounts_specified=1 + int(rng.expovariate(1.2)),
-        received_on=received,
-        acknowledged_on=received + datetime.timedelta(days=rng.randint(0, 3)),
-        internal_notes=f"Demo case {index} for {code}.",
+        else ""
     )
-    if req.acknowledged_on > DEMO_TODAY:
-        req.acknowledged_on = None
-    pause = next(
-        (p for p in pauses if p.country == code and p.in_force_on(received) and p.covers(request_type)), None
-    )
-    if (
-        pause is not None
-        and request_type == DataRequest.RequestType.LEGAL_PROCESS
-        and req.legal_process == "mlat"
-    ):
-        pause = pause if pause.status == PauseDecision.Status.PAUSED else None  # MLAT is the redirect route
-
-    age = (DEMO_TODAY - received).days
+    acknowledged = received + datetime.timedelta(days=rng.randint(0, 3))
+    row = {
+        "reference": f"DEMO-{period.label}-{code}-{index:05d}",
+        "country": code,
+        "received_on": received,
+        "request_type": request_type,
+        "accounts_specified": 1 + int(rng.expovariate(1.2)),
+        "authority": authority,
+        "authority_kind": kind,
+        "legal_process": legal_process,
+        "product": rng.choice(["Accounts", "Messaging", "Photos", "Cloud storage"]),
+        "acknowledged_on": acknowledged if acknowledged <= today else "",
+        "internal_notes": f"Demo case {index} for {code}.",
+    }
+    paused = _paused_on(pauses, code, received, request_type, legal_process)
+    age = (today - received).days
     if age < OPEN_WINDOW_DAYS:
-        req.assignee = rng.choice(reviewers) if rng.random() < 0.6 else None
-        if pause is not None:
-            req.status, req.held_by = DataRequest.Status.ON_HOLD, pause
-        else:
-            req.status = rng.choice([DataRequest.Status.RECEIVED, DataRequest.Status.IN_REVIEW])
-        return req
+        # Open: the importer holds those a pause in force covers, as request_create would.
+        row["assignee"] = rng.choice(reviewers).username if rng.random() < 0.6 else ""
+        row["status"] = rng.choice([DataRequest.Status.RECEIVED, DataRequest.Status.IN_REVIEW])
+        return row
+    row.update(
+        status=DataRequest.Status.COMPLETED,
+        assignee=rng.choice(reviewers).username,
+        decided_on=received + datetime.timedelta(days=min(age, int(rng.gammavariate(2.0, 9.0)) + 1)),
+        user_notification=rng.choice(["notified", "notified", "not_notified"]),
+        **_decision(rng, request_type, paused, produce_rate),
+    )
+    return row
 
-    req.status = DataRequest.Status.COMPLETED
-    req.assignee = rng.choice(reviewers)
-    req.decided_on = received + datetime.timedelta(days=min(age, int(rng.gammavariate(2.0, 9.0)) + 1))
-    req.user_notification = rng.choice(["notified", "notified", "not_notified"])
-    if request_type == DataRequest.RequestType.PRESERVATION:
-        req.outcome = DataRequest.Outcome.ALL_DATA
-    elif pause is not None:
-        if rng.random() < 0.03:
-            req.outcome = DataRequest.Outcome.SOME_DATA
-            req.pause_exception = DataRequest.PauseException.THREAT_TO_LIFE
-            req.disclosure = DataRequest.Disclosure.NON_CONTENT
-        else:
-            req.outcome = DataRequest.Outcome.REJECTED
-            req.outcome_reason = DataRequest.OutcomeReason.JURISDICTION_PAUSED
-    else:
-        rate = 0.85 if request_type == DataRequest.RequestType.EMERGENCY else produce_rate
-        roll = rng.random()
-        if roll < rate * 0.7:
-            req.outcome = DataRequest.Outcome.ALL_DATA
-        elif roll < rate:
-            req.outcome = DataRequest.Outcome.SOME_DATA
-        elif roll < rate + (1 - rate) * 0.3:
-            req.outcome = DataRequest.Outcome.NO_DATA
-            req.outcome_reason = DataRequest.OutcomeReason.NO_ACCOUNT
-        else:
-            req.outcome = DataRequest.Outcome.REJECTED
-            req.outcome_reason = rng.choice(
-                [DataRequest.OutcomeReason.LEGALLY_INSUFFICIENT, DataRequest.OutcomeReason.OVERBROAD]
-                if request_type == DataRequest.RequestType.LEGAL_PROCESS
-                else [DataRequest.OutcomeReason.UNVERIFIED_EMERGENCY]
-            )
-        if req.outcome in DataRequest.PRODUCED_OUTCOMES:
-            req.disclosure = rng.choice(["content", "non_content", "non_content"])
-    return req
+
+def _requests_csv(periods, pauses, reviewers, today, scale: float, skip: set[str]) -> bytes:
+    """Every demo request not yet stored, as one CSV file in the import format."""
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=intake.COLUMNS, extrasaction="raise", lineterminator="\n")
+    writer.writeheader()
+    for period in periods:
+        growth = 1 + 0.04 * (period.year - FIRST_PERIOD.year)
+        for code, (base, produce_rate) in COUNTRIES.items():
+            count = max(1, round(base * scale * growth * _rng_for(code, period.label).uniform(0.85, 1.15)))
+            if period.end > today:  # the current half-year has only just begun
+                count = max(1, round(count * ((today - period.start).days / 183)))
+            for index in range(1, count + 1):
+                if f"DEMO-{period.label}-{code}-{index:05d}" not in skip:
+                    writer.writerow(_request_row(code, period, index, produce_rate, pauses, reviewers, today))
+    return out.getvalue().encode()
 
 
 @transaction.atomic
 def seed_demo(*, scale: float = 1.0) -> DemoSummary:
     """Create (or complete) the demo data set; existing demo rows are left as they are."""
+    today = min(DEMO_TODAY, timezone.localdate())  # never a date the desk would call the future
     reviewers = _demo_users()
-    authorities = _authorities()
-    pauses = [p for p in _pauses(reviewers[-1]) if p.is_published]
-    periods = periods_between(FIRST_PERIOD, Period.containing(DEMO_TODAY))
-    batch: list[DataRequest] = []
-    for period in periods:
-        growth = 1 + 0.04 * (period.year - FIRST_PERIOD.year)
-        for code, (base, produce_rate) in COUNTRIES.items():
-            count = max(1, round(base * scale * growth * _rng_for(code, period.label).uniform(0.85, 1.15)))
-            if period.end > DEMO_TODAY:  # the current half-year has only just begun
-                count = max(1, round(count * ((DEMO_TODAY - period.start).days / 183)))
-            batch.extend(
-                _build_request(code, period, i, produce_rate, authorities[code], pauses, reviewers)
-                for i in range(1, count + 1)
-            )
-    before = DataRequest.objects.count()
-    DataRequest.objects.bulk_create(batch, batch_size=2000, ignore_conflicts=True)
-    published = _publish_ended_periods(periods, publisher=reviewers[-1])
+    publisher = reviewers[-1]
+    pauses = [p for p in _pauses(publisher) if p.is_published]
+    periods = periods_between(FIRST_PERIOD, Period.containing(today))
+    stored = set(
+        DataRequest.objects.filter(reference__startswith="DEMO-").values_list("reference", flat=True)
+    )
+    source = io.BytesIO(_requests_csv(periods, pauses, reviewers, today, scale, stored))
+    result = intake.import_requests(
+        source, file_name="seed_demo.csv", actor=publisher, origin=ImportRun.Source.COMMAND
+    )
+    if not result.ok:
+        raise RuntimeError("The demo data did not import: " + "; ".join(map(str, result.errors[:5])))
+    published = _publish_ended_periods(periods, publisher=publisher, today=today)
     return DemoSummary(
         authorities=Authority.objects.count(),
-        requests_created=DataRequest.objects.count() - before,
+        requests_created=result.created,
         pauses=PauseDecision.objects.count(),
         periods_published=published,
     )
@@ -339,13 +355,12 @@ def seed_demo(*, scale: float = 1.0) -> DemoSummary:
 # --- Publishing: every demo period that has ended gets its first publication ----------------
 
 
-def _publish_ended_periods(periods: list[Period], *, publisher) -> int:
+def _publish_ended_periods(periods: list[Period], *, publisher, today: datetime.date) -> int:
     """Publish (version 1) each ended demo period not yet published, so the public report has data."""
-    today = min(DEMO_TODAY, timezone.localdate())
     already = set(Publication.objects.values_list("period", flat=True))
     published = 0
     for period in periods:
         if period.has_ended(today) and period.label not in already:
-            period_publish(period=period, actor=publisher, today=today)
+            services.period_publish(period=period, actor=publisher, today=today)
             published += 1
     return published

@@ -104,21 +104,29 @@ def _apply_holds(pause: PauseDecision, actor, today: datetime.date) -> HoldChang
     return HoldChange(to_hold=len(to_hold), to_release=len(to_release))
 
 
-def _save_pause(pause: PauseDecision, actor) -> None:
+def _save_pause(pause: PauseDecision, actor, recorded_at: datetime.datetime | None = None) -> None:
     pause._history_user = actor
+    if recorded_at is not None:
+        # A decision taken before this system kept its register: its history keeps the date.
+        pause._history_date = recorded_at
     pause.full_clean()
     pause.save()
 
 
 @transaction.atomic
 def pause_create(
-    *, actor=None, today: datetime.date | None = None, **fields
+    *,
+    actor=None,
+    today: datetime.date | None = None,
+    recorded_at: datetime.datetime | None = None,
+    **fields,
 ) -> tuple[PauseDecision, HoldChange]:
-    """Record a decision; if it is in force, hold the country's open requests it covers."""
+    """Record a decision; if it is in force, hold the country's open requests it covers.
+    ``recorded_at`` dates its history entry (a decision recorded after it was taken)."""
     pause = PauseDecision(**fields)
     if pause.decided_by_id is None and actor is not None and actor.is_authenticated:
         pause.decided_by = actor
-    _save_pause(pause, actor)
+    _save_pause(pause, actor, recorded_at)
     return pause, _apply_holds(pause, actor, today or timezone.localdate())
 
 
@@ -129,6 +137,7 @@ def pause_update(
     actor=None,
     expected_version: int | None = None,
     today: datetime.date | None = None,
+    recorded_at: datetime.datetime | None = None,
     **changes,
 ) -> tuple[PauseDecision, HoldChange]:
     """Change a decision (status, scope, dates, texts) and hold/release requests to match."""
@@ -136,7 +145,7 @@ def pause_update(
     fresh = versions.claim(pause, expected_version=expected_version, what=what)
     for name, value in changes.items():
         setattr(fresh, name, value)
-    _save_pause(fresh, actor)
+    _save_pause(fresh, actor, recorded_at)
     return fresh, _apply_holds(fresh, actor, today or timezone.localdate())
 
 
@@ -178,7 +187,9 @@ def pauses_apply_due(*, actor=None, today: datetime.date | None = None) -> HoldC
 # --------------------------------------------------------------------------------------------
 
 
-def _pause_set_published(*, decision: PauseDecision, actor, published: bool) -> PauseDecision:
+def _pause_set_published(
+    *, decision: PauseDecision, actor, published: bool, recorded_at: datetime.datetime | None = None
+) -> PauseDecision:
     decision = PauseDecision.objects.select_for_update().get(pk=decision.pk)
     if decision.is_published == published:
         return decision
@@ -190,18 +201,19 @@ def _pause_set_published(*, decision: PauseDecision, actor, published: bool) -> 
     decision.is_published = published
     if published:
         # "Last made public at"; kept when the decision is withdrawn.
-        decision.published_at = timezone.now()
+        decision.published_at = recorded_at or timezone.now()
     decision.version += 1
-    decision._history_user = actor if actor is not None and actor.is_authenticated else None
-    decision.full_clean()
-    decision.save()
+    _save_pause(decision, actor if actor is not None and actor.is_authenticated else None, recorded_at)
     return decision
 
 
 @transaction.atomic
-def pause_publish(*, decision: PauseDecision, actor=None) -> PauseDecision:
-    """Show a pause decision on the public register (idempotent); needs a public statement."""
-    return _pause_set_published(decision=decision, actor=actor, published=True)
+def pause_publish(
+    *, decision: PauseDecision, actor=None, recorded_at: datetime.datetime | None = None
+) -> PauseDecision:
+    """Show a pause decision on the public register (idempotent); needs a public statement.
+    ``recorded_at``: when it was made public, for a register kept before this system."""
+    return _pause_set_published(decision=decision, actor=actor, published=True, recorded_at=recorded_at)
 
 
 @transaction.atomic

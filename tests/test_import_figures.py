@@ -77,7 +77,7 @@ def test_every_bad_row_is_listed_and_nothing_is_written(tmp_path, capsys):
     err = capsys.readouterr().err
     expected = [
         "line 3, column period, value '2018-H3': '2018-H3' is not a period",
-        "line 4, column country, value 'ZZ': not an ISO 3166-1 alpha-2 country code",
+        "line 4, column country, value 'ZZ': not a jurisdiction code",
         "line 5, column request_type, value 'telepathy': not a request type",
         "line 6, column requests, value '-4': not a whole number",
         "line 7, column accounts_specified, value '1.5': not a whole number",

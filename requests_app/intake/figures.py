@@ -70,24 +70,8 @@ def parse_figures(text: str, *, today=None) -> list[ImportedFigure]:
     """Every row of ``text`` as an ImportedFigure, or FiguresFileInvalid listing every problem."""
     today = today or timezone.localdate()
     reader = csv.reader(io.StringIO(text, newline=""))
-    header = next(reader, None)
-    if not header or not any(cell.strip() for cell in header):
-        raise FiguresFileInvalid(
-            [RowError(1, "(header)", "", f"the file is empty; expected {', '.join(COLUMNS)}")]
-        )
-    header = [cell.strip() for cell in header]
+    header = _header(next(reader, None))
     errors: list[RowError] = []
-    for column in COLUMNS:
-        if column not in header:
-            errors.append(RowError(1, column, "", "required column missing from the header row"))
-    for index, column in enumerate(header):
-        if column not in COLUMNS:
-            errors.append(RowError(1, column or f"(column {index + 1})", column, "unknown column"))
-        elif header.index(column) != index:
-            errors.append(RowError(1, column, column, "column appears twice in the header row"))
-    if errors:
-        raise FiguresFileInvalid(errors)
-
     figures: list[tuple[int, ImportedFigure]] = []
     first_line: dict[tuple, int] = {}
     line = reader.line_num
@@ -96,88 +80,109 @@ def parse_figures(text: str, *, today=None) -> list[ImportedFigure]:
         if not any(cell.strip() for cell in cells):
             continue  # blank line
         if len(cells) != len(header):
-            errors.append(
-                RowError(
-                    start_line, "(row)", ",".join(cells), f"{len(cells)} cells, the header has {len(header)}"
-                )
-            )
+            reason = f"{len(cells)} cells, the header has {len(header)}"
+            errors.append(RowError(start_line, "(row)", ",".join(cells), reason))
             continue
         row = {column: cell.strip() for column, cell in zip(header, cells, strict=True)}
-        row_errors: list[RowError] = []
-
-        def bad(column: str, reason: str, *, _line=start_line, _row=row, _errors=row_errors) -> None:
-            _errors.append(RowError(_line, column, _row[column], reason))
-
-        period = None
-        try:
-            period = Period.parse(row["period"])
-        except ValidationError as error:
-            bad("period", error.messages[0])
-        else:
-            if not period.has_ended(today):
-                bad("period", f"{period.label} has not ended yet (it ends on {period.end.isoformat()})")
-        country = row["country"].upper()
-        if len(country) != 2 or country not in COUNTRY_CODES:
-            bad("country", "not an ISO 3166-1 alpha-2 country code (two letters, e.g. HK or DE)")
-        if row["request_type"] not in DataRequest.RequestType.values:
-            bad("request_type", f"not a request type: use one of {', '.join(DataRequest.RequestType.values)}")
-        numbers: dict[str, int] = {}
-        for column in ("requests", "accounts_specified", "requests_with_data_produced"):
-            if WHOLE_NUMBER_RE.match(row[column]):
-                numbers[column] = int(row[column])
-            else:
-                bad(column, "not a whole number (digits only, no separators or decimals)")
-        if (
-            "requests" in numbers
-            and "requests_with_data_produced" in numbers
-            and numbers["requests_with_data_produced"] > numbers["requests"]
-        ):
-            bad("requests_with_data_produced", f"more than the {numbers['requests']} requests of the row")
-        if period and not row_errors:
-            key = (period, country, row["request_type"])
-            if key in first_line:
-                bad(
-                    "country",
-                    f"{period.label} {country} {row['request_type']} already appears on line "
-                    f"{first_line[key]}",
-                )
-            else:
-                first_line[key] = start_line
-        if row_errors:
-            errors.extend(row_errors)
-            continue
-        figures.append(
-            (
-                start_line,
-                ImportedFigure(
-                    period=period,
-                    country=country,
-                    request_type=row["request_type"],
-                    requests=numbers["requests"],
-                    accounts_specified=numbers["accounts_specified"],
-                    requests_with_data_produced=numbers["requests_with_data_produced"],
-                ),
-            )
-        )
-
+        figure, row_errors = _figure(start_line, row, today)
+        if figure is not None:
+            row_errors = _repeated(start_line, figure, first_line)
+        errors.extend(row_errors)
+        if figure is not None and not row_errors:
+            figures.append((start_line, figure))
     if not figures and not errors:
         errors.append(RowError(line + 1, "(row)", "", "the file has a header row but no figures"))
+    errors.extend(_computed_periods(figures))
+    if errors:
+        raise FiguresFileInvalid(errors)
+    return [figure for _, figure in figures]
+
+
+def _header(header: list[str] | None) -> list[str]:
+    """The header's column names, or FiguresFileInvalid naming each missing, unknown or repeated one."""
+    if not header or not any(cell.strip() for cell in header):
+        raise FiguresFileInvalid(
+            [RowError(1, "(header)", "", f"the file is empty; expected {', '.join(COLUMNS)}")]
+        )
+    header = [cell.strip() for cell in header]
+    errors = [
+        RowError(1, column, "", "required column missing from the header row")
+        for column in COLUMNS
+        if column not in header
+    ]
+    for index, column in enumerate(header):
+        if column not in COLUMNS:
+            errors.append(RowError(1, column or f"(column {index + 1})", column, "unknown column"))
+        elif header.index(column) != index:
+            errors.append(RowError(1, column, column, "column appears twice in the header row"))
+    if errors:
+        raise FiguresFileInvalid(errors)
+    return header
+
+
+def _period(row: dict, today) -> tuple[Period | None, str]:
+    try:
+        period = Period.parse(row["period"])
+    except ValidationError as error:
+        return None, error.messages[0]
+    if not period.has_ended(today):
+        return None, f"{period.label} has not ended yet (it ends on {period.end.isoformat()})"
+    return period, ""
+
+
+def _figure(line: int, row: dict, today) -> tuple[ImportedFigure | None, list[RowError]]:
+    """The row as a figure, or None and every problem of its values."""
+    problems: list[tuple[str, str]] = []
+    period, problem = _period(row, today)
+    if problem:
+        problems.append(("period", problem))
+    country = row["country"].upper()
+    if len(country) != 2 or country not in COUNTRY_CODES:
+        problems.append(("country", "not a jurisdiction code (two letters, e.g. HK, DE, XK or UN)"))
+    if row["request_type"] not in DataRequest.RequestType.values:
+        problems.append(
+            ("request_type", f"not a request type: use one of {', '.join(DataRequest.RequestType.values)}")
+        )
+    numbers = {}
+    for column in ("requests", "accounts_specified", "requests_with_data_produced"):
+        if WHOLE_NUMBER_RE.match(row[column]):
+            numbers[column] = int(row[column])
+        else:
+            problems.append((column, "not a whole number (digits only, no separators or decimals)"))
+    if numbers.get("requests_with_data_produced", 0) > numbers.get("requests", float("inf")):
+        reason = f"more than the {numbers['requests']} requests of the row"
+        problems.append(("requests_with_data_produced", reason))
+    if problems:
+        return None, [RowError(line, column, row[column], reason) for column, reason in problems]
+    return ImportedFigure(period=period, country=country, request_type=row["request_type"], **numbers), []
+
+
+def _repeated(line: int, figure: ImportedFigure, first_line: dict[tuple, int]) -> list[RowError]:
+    """A second row for the same period, country and request type is an error naming the first."""
+    key = (figure.period, figure.country, figure.request_type)
+    if key not in first_line:
+        first_line[key] = line
+        return []
+    what = f"{figure.period.label} {figure.country} {figure.request_type}"
+    reason = f"{what} already appears on line {first_line[key]}"
+    return [RowError(line, "country", figure.country, reason)]
+
+
+def _computed_periods(figures: list[tuple[int, ImportedFigure]]) -> list[RowError]:
+    """Imported figures are for periods before this system: not one it already published."""
     computed = set(
         Publication.objects.filter(
             period__in={figure.period.label for _, figure in figures}, source=Publication.Source.COMPUTED
         ).values_list("period", flat=True)
     )
-    for start_line, figure in figures:
-        if figure.period.label in computed:
-            errors.append(
-                RowError(
-                    start_line,
-                    "period",
-                    figure.period.label,
-                    "already published from request records; imported figures are for periods before this "
-                    "system (re-publish the period instead)",
-                )
-            )
-    if errors:
-        raise FiguresFileInvalid(errors)
-    return [figure for _, figure in figures]
+    return [
+        RowError(
+            line,
+            "period",
+            figure.period.label,
+            "already published from request records; imported figures are for periods before this "
+            "system (re-publish the period instead)",
+        )
+        for line, figure in figures
+        if figure.period.label in computed
+    ]

@@ -187,7 +187,7 @@ def csv_unescape(text: str) -> str:
     return text[1:] if text.startswith("'") and text.lstrip("'").startswith(FORMULA_TRIGGERS) else text
 
 
-def _csv_cell(value) -> str:
+def csv_cell(value) -> str:
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -227,7 +227,7 @@ def csv_response(fields: list[str], records: Iterable[dict], *, filename: str) -
     writer = csv.writer(buffer)
     writer.writerow(fields)
     for record in records:
-        writer.writerow([_csv_cell(record[field]) for field in fields])
+        writer.writerow([csv_cell(record[field]) for field in fields])
     response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response

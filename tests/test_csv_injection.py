@@ -137,7 +137,7 @@ def test_ordinary_cells_are_left_alone(client):
 
 @given(st.text(st.characters(codec="utf-8"), max_size=30))
 def test_no_cell_starts_with_a_formula_character_and_the_text_comes_back(text):
-    cell = exports._csv_cell(text)
+    cell = exports.csv_cell(text)
     assert not cell.startswith(exports.FORMULA_TRIGGERS)
     assert cell in (text, "'" + text)
     assert (cell != text) == text.lstrip("'").startswith(exports.FORMULA_TRIGGERS)
@@ -153,9 +153,9 @@ def test_apostrophes_before_a_formula_are_kept_exactly(text, cell):
 
 
 def test_numbers_are_written_as_numbers():
-    assert exports._csv_cell(-3) == "-3"  # not text: a spreadsheet must read it as a number
-    assert exports._csv_cell(None) == ""
-    assert exports._csv_cell(["legal_process", "emergency"]) == "legal_process;emergency"
+    assert exports.csv_cell(-3) == "-3"  # not text: a spreadsheet must read it as a number
+    assert exports.csv_cell(None) == ""
+    assert exports.csv_cell(["legal_process", "emergency"]) == "legal_process;emergency"
 
 
 # --- the desk's export (admin action and intake.export_csv, the import format) -------------

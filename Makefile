@@ -25,7 +25,7 @@ migrate: install
 
 ## Serve the demo report at http://127.0.0.1:8000 (admin at /admin/).
 run: migrate
-	$(PY) manage.py seed_demo --if-empty --scale $(SEED_SCALE)
+	$(PY) manage.py seed_demo --if-empty --dev-admin --scale $(SEED_SCALE)
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
 lint: install-dev

@@ -87,3 +87,26 @@ def test_seed_demo_if_empty_leaves_a_loaded_database_alone(capsys):
     call_command("seed_demo", scale=0.5, if_empty=True)
     assert counts() == before
     assert "demo not loaded" in capsys.readouterr().out
+
+
+def test_dev_admin_is_created_once_and_its_login_printed(capsys, client, settings):
+    settings.DEBUG = True
+    call_command("seed_demo", scale=0.02, dev_admin=True)
+    out = capsys.readouterr().out
+    password = out.split("as 'admin' with the password ")[1].split()[0]
+    assert client.post("/admin/login/", {"username": "admin", "password": password}).status_code == 302
+    call_command("seed_demo", scale=0.02, dev_admin=True, if_empty=True)  # a second `make run`
+    assert "log in at /admin/ as your superuser" in capsys.readouterr().out
+    client.logout()
+    assert client.post("/admin/login/", {"username": "admin", "password": password}).status_code == 302
+
+
+def test_dev_admin_is_refused_in_production(settings):
+    from django.core.management import CommandError
+
+    settings.DEBUG = False
+    with pytest.raises(CommandError, match="development only"):
+        call_command("seed_demo", scale=0.02, dev_admin=True)
+    from django.contrib.auth import get_user_model
+
+    assert not get_user_model().objects.filter(username="admin").exists()

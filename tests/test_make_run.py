@@ -56,3 +56,7 @@ def test_make_run_serves_the_report_and_the_admin(tmp_path):
     finally:
         os.killpg(process.pid, signal.SIGTERM)
         process.wait(timeout=30)
+    # The way in to the desk is printed, with no second terminal; no banner on every command.
+    output = process.stdout.read()
+    assert "Desk: log in at /admin/ as 'admin' with the password " in output
+    assert "AXES: BEGIN" not in output

@@ -1,13 +1,13 @@
 import datetime
 import re
 
-from requests_app.charts import MapEntry, PauseBand, PeriodBar, _nice_max, period_chart, world_map
+from requests_app.charts import MapEntry, PauseBand, PeriodBar, nice_max, period_chart, world_map
 
 
 def test_gridlines_are_whole_numbers():
     for value, top in [(0, 4), (3, 4), (7, 8), (34, 40), (50, 80), (99, 100), (901, 1000), (12_345, 20_000)]:
-        assert _nice_max(value) == top
-        assert _nice_max(value) % 4 == 0
+        assert nice_max(value) == top
+        assert nice_max(value) % 4 == 0
 
 
 def test_pause_band_starts_at_the_decision_date_inside_its_half_year():

@@ -1,0 +1,43 @@
+"""What the charts share: number formatting, colours and scales."""
+
+from __future__ import annotations
+
+# Sequential blues (ColorBrewer "Blues", 5 classes): readable in greyscale print too.
+SHADES = ["#dbe9f6", "#9ecae1", "#6baed6", "#3182bd", "#08519c"]
+NO_DATA = "#e6e6e6"
+TYPE_COLOURS = {"legal_process": "#3182bd", "emergency": "#e6550d", "preservation": "#9e9ac8"}
+
+
+def fmt(value: float) -> str:
+    """A coordinate or figure with at most one decimal and no trailing zeros."""
+    return f"{value:.1f}".rstrip("0").rstrip(".")
+
+
+def shade_classes(values: list[int]) -> list[int]:
+    """Upper bounds of five classes (quantiles of the non-zero values)."""
+    positive = sorted(v for v in values if v > 0)
+    if not positive:
+        return []
+    bounds = []
+    for i in range(1, 6):
+        bounds.append(positive[min(len(positive) - 1, round(i * len(positive) / 5) - 1)])
+    return sorted(set(bounds))
+
+
+def shade_for(value: int, bounds: list[int]) -> str:
+    if not value or not bounds:
+        return NO_DATA
+    for index, bound in enumerate(bounds):
+        if value <= bound:
+            return SHADES[min(index + (5 - len(bounds)), 4)]
+    return SHADES[-1]
+
+
+def nice_max(value: int) -> int:
+    """The smallest 4 x {1, 2, 2.5, 5} x 10^k at or above ``value``: four whole-number gridlines."""
+    quarter = max(value, 1) / 4
+    magnitude = 10 ** max(len(str(int(quarter))) - 1, 0)
+    for step in (1, 2, 2.5, 5, 10):
+        if step * magnitude >= quarter and float(step * magnitude).is_integer():
+            return int(4 * step * magnitude)
+    return int(40 * magnitude)

@@ -1,0 +1,37 @@
+"""The domain of a government-data-requests desk, one module per aggregate.
+
+Every rule a reviewer relies on is enforced twice: as a named database constraint (so a bulk
+``update()`` or a raw import cannot corrupt the register) and in ``clean()`` (so forms and services
+show a message a reviewer understands). Keep the two in step: the tests exercise both.
+
+- ``requests``: Authority and DataRequest, the register of requests.
+- ``pauses``: PauseDecision, the register of pause decisions, and what the public sees of one.
+- ``publishing``: Publication and its FigureRows, the published figures; PublicState.
+- ``intake``: ImportRun, the audit record of a CSV import.
+- ``base``: what they share (a constraint helper, a field, the history recorder).
+
+Import models from here (``from requests_app.models import DataRequest``): the modules are a
+reading aid, not an interface.
+"""
+
+from ..choices import RequestType
+from .base import BytewiseCharField, choices_check
+from .intake import ImportRun
+from .pauses import PUBLIC_PAUSE_FIELDS, PauseDecision, PauseDecisionQuerySet
+from .publishing import FigureRow, Publication, PublicState
+from .requests import Authority, DataRequest
+
+__all__ = [
+    "PUBLIC_PAUSE_FIELDS",
+    "Authority",
+    "BytewiseCharField",
+    "DataRequest",
+    "FigureRow",
+    "ImportRun",
+    "PauseDecision",
+    "PauseDecisionQuerySet",
+    "PublicState",
+    "Publication",
+    "RequestType",
+    "choices_check",
+]

@@ -107,9 +107,9 @@ class FigureRow(models.Model):
 class PublicState(models.Model):
     """One row whose ``token`` changes with every write to the tables behind the public pages.
 
-    Database triggers (migration 0008) give it a new random value on any insert, update, delete
-    or truncate of publications, figure rows and pause decisions, whatever made the change (a
-    service, the admin, a shell, SQL). The public page cache keys on it: one primary-key read
+    Database triggers (``public_state.py``, put in place after every ``migrate``) give it a new
+    random value on any write to publications and figure rows, and on any change of what the
+    public sees of a pause decision, whatever made the change (a service, the admin, a shell, SQL). The public page cache keys on it: one primary-key read
     per request tells every app process whether its cached pages are still current. Random
     rather than a counter, so a restored backup can never match pages cached before it.
     """

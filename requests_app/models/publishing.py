@@ -109,9 +109,10 @@ class PublicState(models.Model):
 
     Database triggers (``public_state.py``, put in place after every ``migrate``) give it a new
     random value on any write to publications and figure rows, and on any change of what the
-    public sees of a pause decision, whatever made the change (a service, the admin, a shell, SQL). The public page cache keys on it: one primary-key read
-    per request tells every app process whether its cached pages are still current. Random
-    rather than a counter, so a restored backup can never match pages cached before it.
+    public sees of a pause decision, whatever made the change (a service, the admin, a shell,
+    SQL). The public page cache keys on it: one primary-key read per request tells every app
+    process whether its cached pages are still current. Random rather than a counter, so a
+    restored backup can never match pages cached before it.
     """
 
     id = models.PositiveSmallIntegerField(primary_key=True, default=1, editable=False)

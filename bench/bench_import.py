@@ -78,7 +78,10 @@ def generate(path: Path, rows: int) -> None:
     rng = random.Random(2020)
     first = datetime.date(2015, 1, 1).toordinal()
     span = datetime.date(2024, 12, 31).toordinal() - first
-    authorities = {cc: [f"{cc} authority {n}" for n in range(rng.randint(5, 25))] for cc in set(COUNTRIES)}
+    # sorted: a set's order changes with each process's string hashing, and so would the file.
+    authorities = {
+        cc: [f"{cc} authority {n}" for n in range(rng.randint(5, 25))] for cc in sorted(set(COUNTRIES))
+    }
     kind_of = {name: rng.choice(KINDS) for names in authorities.values() for name in names}
     with path.open("w", encoding="utf-8", newline="") as out:
         out.write(HEADER)

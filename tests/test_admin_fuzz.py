@@ -59,6 +59,7 @@ FORMS = [
     ("requests_app_pausedecision_change", True, None),
     ("requests_app_publication_add", False, None),
     ("requests_app_datarequest_import", False, None),
+    ("requests_app_datarequest_workflow", True, None),  # the change page's "Complete…"
     ("requests_app_datarequest_changelist", False, "complete_with_outcome"),
     ("requests_app_datarequest_changelist", False, "assign_to_me"),
     ("requests_app_datarequest_changelist", False, "start_review"),
@@ -107,7 +108,8 @@ def test_hostile_values_never_answer_500(url_name, by_pk, action):
     client = publisher()
     obj = {"datarequest": request, "pausedecision": pause, "authority": request.authority}
     model = url_name.split("_")[2]
-    url = reverse(f"admin:{url_name}", args=[obj[model].pk] if by_pk else [])
+    args = [obj[model].pk] if by_pk else []
+    url = reverse(f"admin:{url_name}", args=args + ["complete"] if url_name.endswith("_workflow") else args)
     if action:
         selected = {"datarequest": request, "pausedecision": pause, "publication": publication}[model]
         fields = ACTION_FIELDS

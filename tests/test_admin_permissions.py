@@ -68,6 +68,7 @@ STANDARD_VIEWS = {
 }
 CUSTOM_VIEWS = {
     "requests_app_datarequest_import": ("add", "add"),
+    "requests_app_datarequest_workflow": ("change", "change"),  # a request's workflow steps
     "auth_user_password_change": (None, None),
 }
 
@@ -241,6 +242,8 @@ def object_urls(objects):
                     if version is None:
                         continue
                     url = reverse(f"admin:{pattern.name}", args=[obj.pk, version.history_id])
+                elif pattern.name and "<str:step>" in route:
+                    url = reverse(f"admin:{pattern.name}", args=[obj.pk, "complete"])
                 elif pattern.name:
                     url = reverse(f"admin:{pattern.name}", args=[obj.pk])
                 else:

@@ -5,11 +5,11 @@ from __future__ import annotations
 from django.contrib import admin, messages
 from django.db import models
 from django.utils import timezone
-from django.utils.html import format_html
 
 from .. import services
 from ..models import DataRequest, PauseDecision
 from .actions import apply_each, confirmation_page
+from .filters import country_label
 from .forms import ConcurrentEditRefusal, LiftForm, PauseDecisionForm, staff_users_only
 from .history import ReadOnlyHistoryAdmin
 
@@ -57,7 +57,7 @@ class PauseDecisionAdmin(ConcurrentEditRefusal, ReadOnlyHistoryAdmin):
 
     @admin.display(description="country", ordering="country")
     def country_display(self, obj):
-        return format_html("{} {}", obj.country.unicode_flag, obj.country.name)
+        return country_label(obj.country)
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         staff_users_only(db_field, kwargs)

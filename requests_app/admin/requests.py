@@ -7,12 +7,11 @@ from django.core.paginator import Paginator
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.functional import cached_property
-from django.utils.html import format_html
 
 from .. import rules, services
 from ..models import Authority, DataRequest
 from .actions import apply_each, confirmation_page, report
-from .filters import AssigneeFilter, OnHoldFilter, OverdueFilter, PeriodFilter
+from .filters import AssigneeFilter, OnHoldFilter, OverdueFilter, PeriodFilter, country_label
 from .forms import (
     CompleteForm,
     ConcurrentEditRefusal,
@@ -22,6 +21,7 @@ from .forms import (
 )
 from .history import ReadOnlyHistoryAdmin
 from .intake import RequestImportExportMixin
+from .workflow import RequestWorkflowMixin
 
 WORKFLOW_FIELDS = list(rules.WORKFLOW_FIELDS)
 
@@ -55,7 +55,9 @@ def _requests_done(verb: str):
 
 
 @admin.register(DataRequest)
-class DataRequestAdmin(ConcurrentEditRefusal, RequestImportExportMixin, ReadOnlyHistoryAdmin):
+class DataRequestAdmin(
+    ConcurrentEditRefusal, RequestWorkflowMixin, RequestImportExportMixin, ReadOnlyHistoryAdmin
+):
     form = VersionedForm
     list_display = [
         "reference",
@@ -102,6 +104,12 @@ class DataRequestAdmin(ConcurrentEditRefusal, RequestImportExportMixin, ReadOnly
     def get_readonly_fields(self, request, obj=None):
         return WORKFLOW_FIELDS
 
+    def get_ordering(self, request):
+        # The overdue list is worked from the oldest request (a column click still re-sorts it).
+        if request.GET.get(OverdueFilter.parameter_name) == "yes":
+            return ["received_on", "reference"]
+        return super().get_ordering(request)
+
     def get_search_results(self, request, queryset, search_term):
         # A LIKE '%term%' over a million references is a full scan; a prefix uses the
         # reference index, and matching authorities are a small table looked up first.
@@ -124,9 +132,7 @@ class DataRequestAdmin(ConcurrentEditRefusal, RequestImportExportMixin, ReadOnly
 
     @admin.display(description="country", ordering="country")
     def country_display(self, obj):
-        return format_html(
-            '<span title="{}">{} {}</span>', obj.country.code, obj.country.unicode_flag, obj.country.name
-        )
+        return country_label(obj.country)
 
     @admin.display(description="age (days)", ordering="received_on")
     def age_in_days(self, obj):

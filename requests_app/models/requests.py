@@ -49,7 +49,8 @@ class Authority(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.name} ({self.country.code})"
+        code = f"({self.country.code})"
+        return self.name if self.name.endswith(code) else f"{self.name} {code}"  # not "Courts (AT) (AT)"
 
 
 class DataRequest(models.Model):

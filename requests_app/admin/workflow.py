@@ -1,0 +1,119 @@
+"""The workflow on a request's change page: a reviewer decides where she reads.
+
+The same services as the list's actions (assign to me, start review, complete, withdraw), for
+the one request on the page, with the same form and refusals; each step is a POST to
+``<pk>/workflow/<step>/`` and comes back to the change page with what happened.
+"""
+
+from __future__ import annotations
+
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpResponseNotAllowed
+from django.shortcuts import redirect
+from django.urls import path, reverse
+
+from .. import services
+from ..models import DataRequest
+from .actions import apply_each, confirmation_page, report
+from .forms import CompleteForm
+
+S = DataRequest.Status
+
+def _assign(obj, user):
+    return services.request_assign(request=obj, assignee=user, actor=user)
+
+
+def _start_review(obj, user):
+    return services.request_start_review(request=obj, actor=user)
+
+
+def _withdraw(obj, user):
+    return services.request_withdraw(request=obj, actor=user)
+
+
+# step: (button, the status it moves to (None: no move), the service for one request)
+STEPS = {
+    "assign_to_me": ("Assign to me", None, _assign),
+    "start_review": ("Start review", S.IN_REVIEW, _start_review),
+    "complete": ("Complete…", S.COMPLETED, None),  # asks for the decision first
+    "withdraw": ("Withdraw", S.WITHDRAWN, _withdraw),
+}
+
+
+def available_steps(obj: DataRequest, user) -> list[tuple[str, str]]:
+    """(step, button) of the moves the workflow allows this request now."""
+    steps = []
+    for step, (button, status, _) in STEPS.items():
+        if status is None:
+            if obj.status in DataRequest.OPEN_STATUSES and obj.assignee_id != user.pk:
+                steps.append((step, button))
+            continue
+        try:
+            services.request_transition_check(request=obj, status=status)
+        except ValidationError:
+            continue
+        steps.append((step, button))
+    return steps
+
+
+class RequestWorkflowMixin:
+    """Adds the workflow steps to DataRequestAdmin's change page."""
+
+    def get_urls(self):
+        opts = self.model._meta
+        return [
+            path(
+                "<path:object_id>/workflow/<str:step>/",
+                self.admin_site.admin_view(self.workflow_view),
+                name=f"{opts.app_label}_{opts.model_name}_workflow",
+            ),
+            *super().get_urls(),
+        ]
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        obj = self.get_object(request, unquote(object_id))
+        steps = available_steps(obj, request.user) if obj and self.has_change_permission(request, obj) else []
+        extra_context = {**(extra_context or {}), "workflow_steps": steps}
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def workflow_view(self, request, object_id, step):
+        obj = self.get_object(request, unquote(object_id))
+        if obj is None or step not in STEPS:
+            raise Http404("No such request or step.")
+        if not self.has_change_permission(request, obj):
+            raise PermissionDenied
+        change_url = reverse("admin:requests_app_datarequest_change", args=[obj.pk])
+        if step == "complete":
+            return self._complete_one(request, obj, change_url)
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        button, _, service = STEPS[step]
+        apply_each(
+            self,
+            request,
+            [obj],
+            lambda one: service(one, request.user),
+            done=lambda done: f"{button}: {obj.reference}.",
+            name=lambda one: one.reference,
+        )
+        return redirect(change_url)
+
+    def _complete_one(self, request, obj: DataRequest, change_url: str):
+        form = CompleteForm(request.POST if request.method == "POST" else None)
+        if form.is_valid():
+            result = services.requests_complete_bulk(
+                requests=[obj], decision=services.Decision(**form.cleaned_data), actor=request.user
+            )
+            done = f"Completed: {obj.reference}." if result.done else None
+            report(self, request, done=done, refused=result.refused)
+            return redirect(change_url)
+        return confirmation_page(
+            self,
+            request,
+            "admin/requests_app/complete_request.html",
+            title=f"Complete {obj.reference}",
+            form=form,
+            original=obj,
+            change_url=change_url,
+        )

@@ -13,7 +13,6 @@ writers as ``manage.py import_requests``), periods through ``period_publish``.
 
 from __future__ import annotations
 
-import csv
 import datetime
 import io
 import random
@@ -311,19 +310,20 @@ def _request_row(code, period, index, produce_rate, pauses, reviewers, today) ->
 
 def _requests_csv(periods, pauses, reviewers, today, scale: float, skip: set[str]) -> bytes:
     """Every demo request not yet stored, as one CSV file in the import format."""
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=intake.COLUMNS, extrasaction="raise", lineterminator="\n")
-    writer.writeheader()
-    for period in periods:
-        growth = 1 + 0.04 * (period.year - FIRST_PERIOD.year)
-        for code, (base, produce_rate) in COUNTRIES.items():
-            count = max(1, round(base * scale * growth * _rng_for(code, period.label).uniform(0.85, 1.15)))
-            if period.end > today:  # the current half-year has only just begun
-                count = max(1, round(count * ((today - period.start).days / 183)))
-            for index in range(1, count + 1):
-                if f"DEMO-{period.label}-{code}-{index:05d}" not in skip:
-                    writer.writerow(_request_row(code, period, index, produce_rate, pauses, reviewers, today))
-    return out.getvalue().encode()
+
+    def rows():
+        for period in periods:
+            growth = 1 + 0.04 * (period.year - FIRST_PERIOD.year)
+            for code, (base, produce_rate) in COUNTRIES.items():
+                spread = _rng_for(code, period.label).uniform(0.85, 1.15)
+                count = max(1, round(base * scale * growth * spread))
+                if period.end > today:  # the current half-year has only just begun
+                    count = max(1, round(count * ((today - period.start).days / 183)))
+                for index in range(1, count + 1):
+                    if f"DEMO-{period.label}-{code}-{index:05d}" not in skip:
+                        yield _request_row(code, period, index, produce_rate, pauses, reviewers, today)
+
+    return intake.records_csv(rows())
 
 
 @transaction.atomic

@@ -231,3 +231,24 @@ def test_every_csv_writer_is_covered_here():
         if re.search(r"csv\.(writer|DictWriter)\(", source.read_text())
     )
     assert writers == CSV_WRITERS
+
+
+@pytest.mark.django_db
+def test_records_written_for_the_importer_are_protected_and_read_back():
+    """intake.records_csv (how the demo hands its rows to the importer) writes cells as the
+    desk's export does, and the import reads them back unchanged."""
+    record = {
+        "reference": "REC-1",
+        "country": "DE",
+        "received_on": "2020-03-10",
+        "request_type": "legal_process",
+        "accounts_specified": 1,
+        "internal_notes": "=HYPERLINK(\"http://evil.example\")",
+    }
+    written = intake.records_csv([record]).decode()
+    assert "'=HYPERLINK" in written
+    with pytest.raises(ValueError, match="not columns"):
+        intake.records_csv([{**record, "colour": "red"}])
+    result = intake.import_requests(io.BytesIO(written.encode()), file_name="records.csv")
+    assert result.ok, result.error_lines()
+    assert DataRequest.objects.get(reference="REC-1").internal_notes == record["internal_notes"]

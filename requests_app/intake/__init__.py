@@ -18,7 +18,7 @@ it was. The modules, in the order a row meets them:
 """
 
 from .columns import COLUMNS, DESIGN_COLUMNS, REQUIRED_COLUMNS
-from .export import export_csv, export_rows
+from .export import export_csv, export_rows, records_csv
 from .figures import FiguresFileInvalid, decode, parse_figures
 from .results import ImportResult, RowError
 from .run import BATCH_SIZE, MAX_ERRORS, import_requests
@@ -37,4 +37,5 @@ __all__ = [
     "export_rows",
     "import_requests",
     "parse_figures",
+    "records_csv",
 ]

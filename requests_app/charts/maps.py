@@ -13,8 +13,12 @@ from django.utils.safestring import SafeString, mark_safe
 from .common import NO_DATA, SHADES, shade_classes, shade_for
 
 MAP_FILE = Path(__file__).resolve().parent.parent / "data" / "world_map.json"
-# A territory smaller than this (in map px²) gets a dot so that it can be seen and clicked.
-SMALL_AREA = 6.0
+# A territory whose largest piece is smaller than this (in map px², before simplification: ~3 px
+# square, Qatar, Lebanon, Jamaica) gets a dot so that it can be seen and clicked.
+SMALL_AREA = 8.0
+# The dot's radius (map px). tools/build_world_map.py places the dots of small territories so that
+# no two overlap (Hong Kong and Macao are 1.5 px apart): both constants are read from here.
+DOT_RADIUS = 4.5
 
 
 @cache
@@ -59,9 +63,10 @@ def world_map(entries: list[MapEntry], *, title: str) -> SafeString:
         body = format_html('<path d="{}" fill="{}" class="{}"/>', shape["d"], fill, css) if shape["d"] else ""
         if shape["area"] < SMALL_AREA:
             body += format_html(
-                '<circle cx="{}" cy="{}" r="4.5" fill="{}" class="map-dot{}"/>',
+                '<circle cx="{}" cy="{}" r="{}" fill="{}" class="map-dot{}"/>',
                 shape["x"],
                 shape["y"],
+                DOT_RADIUS,
                 fill,
                 f" map-paused status-{entry.pause_status}" if entry.pause_label else "",
             )

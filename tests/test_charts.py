@@ -135,3 +135,28 @@ def test_map_draws_australia_as_its_outline_not_as_a_dot():
     (far_west, far_north), (far_east, far_south) = tool.project(112.0, -9.0), tool.project(160.0, -56.0)
     assert x0 >= far_west and x1 <= far_east and y0 >= far_north and y1 <= far_south
     assert len(_path_points(d)) > 150  # the mainland's coast, not a triangle
+
+
+def test_period_charts_title_their_axes_with_units():
+    bars = [PeriodBar(p, {"legal_process": 10}, 50.0) for p in ["2020-H1", "2020-H2"]]
+    svg = period_chart(bars, title="Requests")
+    assert ">Requests (bars)</text>" in svg and ">% with data produced (line)</text>" in svg
+    assert ">Half-year received</text>" in svg
+    no_percent = period_chart(bars, title="Requests", show_percent=False)
+    assert "% with data produced" not in no_percent and ">Requests (bars)</text>" in no_percent
+
+
+def test_map_legend_bins_are_round_numbers():
+    from requests_app.charts import shade_classes
+
+    bounds = shade_classes([3, 7, 12, 97, 187, 433, 950, 1_234, 9_876])
+    assert bounds == sorted(bounds)
+    for bound in bounds:
+        digits = str(bound).rstrip("0")
+        assert bound <= 10 or digits in {"1", "2", "5"}, bound
+    entries = [
+        MapEntry("US", "United States", 9_876, "/countries/US/"),
+        MapEntry("DE", "Germany", 187, "/countries/DE/"),
+    ]
+    svg = world_map(entries, title="Requests")
+    assert ">1–200</text>" in svg and ">201–10,000</text>" in svg

@@ -14,14 +14,23 @@ def fmt(value: float) -> str:
 
 
 def shade_classes(values: list[int]) -> list[int]:
-    """Upper bounds of five classes (quantiles of the non-zero values)."""
+    """Upper bounds of up to five classes: quantiles of the non-zero values, rounded up to a
+    number a legend can say (1, 2 or 5 times a power of ten: "101–200", not "97–187")."""
     positive = sorted(v for v in values if v > 0)
     if not positive:
         return []
     bounds = []
     for i in range(1, 6):
-        bounds.append(positive[min(len(positive) - 1, round(i * len(positive) / 5) - 1)])
+        bounds.append(round_up(positive[min(len(positive) - 1, round(i * len(positive) / 5) - 1)]))
     return sorted(set(bounds))
+
+
+def round_up(value: int) -> int:
+    """The smallest 1, 2 or 5 x 10^k at or above ``value`` (values up to 10 stay as they are)."""
+    if value <= 10:
+        return value
+    magnitude = 10 ** (len(str(value)) - 1)
+    return next(step * magnitude for step in (1, 2, 5, 10) if step * magnitude >= value)
 
 
 def shade_for(value: int, bounds: list[int]) -> str:

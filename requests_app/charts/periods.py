@@ -82,7 +82,12 @@ def period_chart(
     if not bars:
         return mark_safe("")
     plot = Plot.of(bars)
-    parts = [*_pause_bands(bands, plot), *_grid(plot, show_percent=show_percent), *_bars(bars, plot)]
+    parts = [
+        *_pause_bands(bands, plot),
+        *_grid(plot, show_percent=show_percent),
+        *_axis_titles(show_percent=show_percent),
+        *_bars(bars, plot),
+    ]
     if show_percent:
         parts += _percent_lines(bars, plot, paused_label)
     legend = _legend(bars, show_percent=show_percent, paused_label=paused_label)
@@ -152,6 +157,34 @@ def _grid(plot: Plot, *, show_percent: bool) -> list[SafeString]:
                 )
             )
     return parts
+
+
+def _axis_titles(*, show_percent: bool) -> list[SafeString]:
+    """What each axis counts, with its unit: requests on the left, the % line's own 0-100% scale
+    on the right, half-years along the bottom."""
+    middle = PAD_T + PLOT_H / 2
+    titles = [
+        format_html(
+            '<text class="axis-title" transform="translate(12 {}) rotate(-90)" text-anchor="middle">'
+            "Requests (bars)</text>",
+            fmt(middle),
+        ),
+        format_html(
+            '<text class="axis-title" x="{}" y="{}" text-anchor="middle">Half-year received</text>',
+            fmt(PAD_L + (CHART_W - PAD_L - PAD_R) / 2),
+            CHART_H - 6,
+        ),
+    ]
+    if show_percent:
+        titles.append(
+            format_html(
+                '<text class="axis-title axis-percent" transform="translate({} {}) rotate(90)" '
+                'text-anchor="middle">% with data produced (line)</text>',
+                CHART_W - 6,
+                fmt(middle),
+            )
+        )
+    return titles
 
 
 def _bars(bars: list[PeriodBar], plot: Plot) -> list[SafeString]:

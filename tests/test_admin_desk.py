@@ -110,10 +110,11 @@ def test_changelist_columns_and_queue_filters(client):
         return {o.reference for o in client.get(REQUESTS, params).context["cl"].result_list}
 
     assert refs(assignee="mine") == {mine.reference}
-    assert refs(assignee="unassigned") == {"OLD", "HELD", "DONE"}
+    assert refs(assignee="unassigned") == {"OLD", "HELD"}  # the work queue: open requests
+    assert refs(assignee="unassigned", queue="all") == {"OLD", "HELD", "DONE"}
     assert refs(overdue="yes") == {overdue.reference}
     assert refs(on_hold="yes") == {held.reference}
-    assert refs(period="2019-H1") == {"DONE"}
+    assert refs(period="2019-H1", queue="all") == {"DONE"}
     assert refs(q="HEL") == {"HELD"}
     assert refs(q=held.authority.name) >= {"HELD"}
     assert refs(status__exact="received") == {"MINE", "OLD"}
@@ -125,8 +126,8 @@ def test_assign_start_and_withdraw_actions(client):
     client.post(REQUESTS, {"action": "assign_to_me", "_selected_action": [a.pk]})
     a.refresh_from_db()
     assert a.assignee == me
-    response = client.post(
-        REQUESTS, {"action": "start_review", "_selected_action": [a.pk, b.pk]}, follow=True
+    response = client.post(  # both selected on "All requests" (the completed one is not in the queue)
+        REQUESTS + "?queue=all", {"action": "start_review", "_selected_action": [a.pk, b.pk]}, follow=True
     )
     a.refresh_from_db()
     assert a.status == S.IN_REVIEW
@@ -403,3 +404,28 @@ def test_an_auditor_sees_no_workflow_steps_and_cannot_post_them(client):
     assert client.post(url).status_code == 403
     request.refresh_from_db()
     assert request.status == S.RECEIVED
+
+
+def test_the_list_opens_on_the_work_queue_emergencies_first_then_oldest(client):
+    login_as(client, roles.REVIEWER)
+    today = timezone.localdate()
+    for reference, days, request_type, status in [
+        ("NEW-LEGAL", 1, "legal_process", S.RECEIVED),
+        ("OLD-LEGAL", 20, "legal_process", S.IN_REVIEW),
+        ("NEW-EMERGENCY", 0, "emergency", S.RECEIVED),
+        ("OLD-EMERGENCY", 3, "emergency", S.IN_REVIEW),
+    ]:
+        received = today - datetime.timedelta(days=days)
+        DataRequestFactory(
+            reference=reference, request_type=request_type, status=status, received_on=received
+        )
+    DataRequestFactory(reference="DECIDED", completed=True, received_on=today - datetime.timedelta(days=30))
+    response = client.get(REQUESTS)
+    listed = [o.reference for o in response.context["cl"].result_list]
+    assert listed == ["OLD-EMERGENCY", "NEW-EMERGENCY", "OLD-LEGAL", "NEW-LEGAL"]
+    assert "Open (the work queue)" in response.text and "All requests" in response.text
+    everything = [o.reference for o in client.get(REQUESTS, {"queue": "all"}).context["cl"].result_list]
+    assert everything[0] == "NEW-EMERGENCY" and "DECIDED" in everything  # newest first
+    # an explicit status filter decides by itself
+    completed = client.get(REQUESTS, {"status__exact": "completed"}).context["cl"].result_list
+    assert [o.reference for o in completed] == ["DECIDED"]

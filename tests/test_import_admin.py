@@ -270,7 +270,7 @@ def test_an_admin_export_imports_back_unchanged(client):
         DataRequestFactory(completed=True, product="Mail, Drive", internal_notes="a\nb"),
         DataRequestFactory(),
     ]
-    data = export(client, _selected_action=[r.pk for r in rows])
+    data = export(client, query="?queue=all", _selected_action=[r.pk for r in rows])  # selected on "All"
     result = intake.import_requests(io.BytesIO(data), file_name="export.csv", update=True)
     assert result.ok and (result.unchanged, result.created) == (2, 0)
     DataRequest.objects.all().delete()

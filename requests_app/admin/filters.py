@@ -87,3 +87,36 @@ class OnHoldFilter(admin.SimpleListFilter):
         if self.value() == "no":
             return queryset.exclude(status=DataRequest.Status.ON_HOLD)
         return queryset
+
+
+# Parameters that choose which statuses the list shows: with one of them the queue's default
+# (open requests only) stands aside.
+STATUS_PARAMETERS = ("status__exact", "status__in", "on_hold", "overdue")
+
+
+class QueueFilter(admin.SimpleListFilter):
+    """The list opens on the work queue (open requests); "All requests" shows every one."""
+
+    title = "requests"
+    parameter_name = "queue"
+
+    def lookups(self, request, model_admin):
+        return [("open", "Open (the work queue)"), ("all", "All requests")]
+
+    def is_work_queue(self) -> bool:
+        value, given = self.value(), self.request.GET
+        return value == "open" or (value is None and not any(p in given for p in STATUS_PARAMETERS))
+
+    def queryset(self, request, queryset):
+        if self.is_work_queue():
+            return queryset.filter(status__in=DataRequest.OPEN_STATUSES)
+        return queryset
+
+    def choices(self, changelist):
+        current = "open" if self.is_work_queue() else "all"
+        for value, label in self.lookup_choices:
+            yield {
+                "selected": value == current,
+                "query_string": changelist.get_query_string({self.parameter_name: value}, STATUS_PARAMETERS),
+                "display": label,
+            }

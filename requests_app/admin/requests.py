@@ -4,14 +4,22 @@ from __future__ import annotations
 
 from django.contrib import admin, messages
 from django.core.paginator import Paginator
-from django.db.models import Q
+from django.db.models import Case, Q, When
 from django.utils import timezone
 from django.utils.functional import cached_property
 
 from .. import rules, services
 from ..models import Authority, DataRequest
 from .actions import apply_each, confirmation_page, report
-from .filters import AssigneeFilter, OnHoldFilter, OverdueFilter, PeriodFilter, country_label
+from .filters import (
+    STATUS_PARAMETERS,
+    AssigneeFilter,
+    OnHoldFilter,
+    OverdueFilter,
+    PeriodFilter,
+    QueueFilter,
+    country_label,
+)
 from .forms import (
     CompleteForm,
     ConcurrentEditRefusal,
@@ -69,6 +77,7 @@ class DataRequestAdmin(
         "assignee",
     ]
     list_filter = [
+        QueueFilter,
         "status",
         OnHoldFilter,
         OverdueFilter,
@@ -105,9 +114,15 @@ class DataRequestAdmin(
         return WORKFLOW_FIELDS
 
     def get_ordering(self, request):
-        # The overdue list is worked from the oldest request (a column click still re-sorts it).
+        # The work queue: emergencies first, then the oldest; the overdue list, the oldest first.
+        # A column click still re-sorts either; "All requests" lists the newest first.
         if request.GET.get(OverdueFilter.parameter_name) == "yes":
             return ["received_on", "reference"]
+        if request.GET.get(QueueFilter.parameter_name, "open") == "open" and not any(
+            p in request.GET for p in STATUS_PARAMETERS
+        ):
+            emergencies_first = Case(When(request_type=DataRequest.RequestType.EMERGENCY, then=0), default=1)
+            return [emergencies_first.asc(), "received_on", "reference"]
         return super().get_ordering(request)
 
     def get_search_results(self, request, queryset, search_term):

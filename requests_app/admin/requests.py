@@ -102,7 +102,7 @@ class DataRequestAdmin(
         (
             "Decision",
             {
-                "description": "Changed only through the workflow actions of the request list.",
+                "description": "Changed only through the workflow: the buttons above, or the list's actions.",
                 "fields": WORKFLOW_FIELDS,
             },
         ),

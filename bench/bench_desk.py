@@ -34,7 +34,7 @@ from django.test.utils import setup_test_environment  # noqa: E402
 SMALL, LARGE = 10_000, 1_000_000
 REPEATS = 5
 VIEWS = {
-    "default (newest first)": "",
+    "default (the work queue)": "",
     "status = in review": "?status__exact=in_review",
     "on hold": "?on_hold=yes",
     "overdue": "?overdue=yes",

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from django.contrib import admin, messages
 from django.core.paginator import Paginator
-from django.db.models import Case, Q, When
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.functional import cached_property
 
 from .. import rules, services
 from ..models import Authority, DataRequest
+from ..models.requests import EMERGENCIES_FIRST
 from .actions import apply_each, confirmation_page, report
 from .filters import (
     STATUS_PARAMETERS,
@@ -121,8 +122,7 @@ class DataRequestAdmin(
         if request.GET.get(QueueFilter.parameter_name, "open") == "open" and not any(
             p in request.GET for p in STATUS_PARAMETERS
         ):
-            emergencies_first = Case(When(request_type=DataRequest.RequestType.EMERGENCY, then=0), default=1)
-            return [emergencies_first.asc(), "received_on", "reference"]
+            return [EMERGENCIES_FIRST.asc(), "received_on", "reference"]
         return super().get_ordering(request)
 
     def get_search_results(self, request, queryset, search_term):

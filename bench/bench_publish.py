@@ -146,9 +146,11 @@ def raw_sql(holds: list[tuple]) -> str:
 SELECT r.country, r.request_type,
        count(*) AS requests,
        sum(r.accounts_specified) AS accounts_specified,
-       count(*) FILTER (WHERE r.outcome IN ('all_data', 'some_data')) AS produced,
+       count(*) FILTER (WHERE r.outcome IN ('all_data', 'some_data') AND r.request_type <> 'preservation')
+           AS produced,
        count(*) FILTER (WHERE {held_on("received_on", holds)}) AS during_pause,
-       count(*) FILTER (WHERE r.outcome IN ('all_data', 'some_data') AND r.pause_exception <> ''
+       count(*) FILTER (WHERE r.outcome IN ('all_data', 'some_data') AND r.request_type <> 'preservation'
+                        AND r.pause_exception <> ''
                         AND ({held_on("received_on", holds)} OR {held_on("decided_on", holds)}))
            AS under_exception,
        percentile_cont(0.5) WITHIN GROUP (ORDER BY r.decided_on - r.received_on)
@@ -162,7 +164,7 @@ ORDER BY r.country, r.request_type
 
 BARE_SQL = """
 SELECT country, request_type, count(*), sum(accounts_specified),
-       count(*) FILTER (WHERE outcome IN ('all_data', 'some_data'))
+       count(*) FILTER (WHERE outcome IN ('all_data', 'some_data') AND request_type <> 'preservation')
 FROM requests_app_datarequest WHERE received_on >= %s AND received_on <= %s
 GROUP BY country, request_type
 """

@@ -61,6 +61,7 @@ class OutcomeReason(models.TextChoices):
     HUMAN_RIGHTS = "human_rights", "Human-rights concern"
     UNVERIFIED_EMERGENCY = "unverified_emergency", "Unverified emergency"
     NO_ACCOUNT = "no_account", "No matching account"
+    PRESERVED = "preserved", "Data preserved (a preservation request discloses nothing)"
     OTHER = "other", "Other"
 
 

@@ -238,7 +238,7 @@ def _decision(rng: random.Random, request_type: str, paused: bool, produce_rate:
     """outcome, outcome_reason, disclosure and pause_exception of a completed demo request."""
     if request_type == DataRequest.RequestType.PRESERVATION:
         # A preservation request asks to keep data, and discloses nothing.
-        return {"outcome": DataRequest.Outcome.ALL_DATA}
+        return {"outcome": DataRequest.Outcome.NO_DATA, "outcome_reason": Reason.PRESERVED}
     if paused:
         if rng.random() < 0.03:
             return {

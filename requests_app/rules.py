@@ -19,7 +19,10 @@ from .choices import (
     REASON_REQUIRED_OUTCOMES,
     Outcome,
     RequestStatus,
+    RequestType,
 )
+
+PRESERVATION = RequestType.PRESERVATION
 
 # --------------------------------------------------------------------------------------------
 # Which fields the workflow owns
@@ -112,11 +115,13 @@ def request_decision_problems(
     reference: str = "",
     deciding: bool = False,
     holding_pause: HoldingPause | None = None,
+    request_type: str = "",
 ) -> dict[str, list[str]]:
     """Why this decision is not valid, by field (empty when it is).
 
     Always: an outcome exactly when completed, a decision date when completed, neither before
     receipt nor after ``today``, and a pause exception only with data produced.
+    A preservation request is never decided as producing data (it keeps data; it discloses none).
     ``deciding`` adds what only the moment of decision knows (a stored record keeps neither:
     completing a request releases its hold): a reason for a refusal, and a pause exception
     exactly when data is produced for a request held by ``holding_pause``, among those it allows.
@@ -136,6 +141,11 @@ def request_decision_problems(
         ]
     problems.update(_decision_dates(status, decided_on, received_on, today))
     if deciding:
+        if request_type == PRESERVATION and outcome in PRODUCED_OUTCOMES:
+            problems["outcome"] = [
+                "A preservation request keeps data and discloses none: complete it as 'No data' "
+                "with the reason 'Data preserved', or reject it."
+            ]
         if outcome in REASON_REQUIRED_OUTCOMES and not outcome_reason:
             problems["outcome_reason"] = [f"Give a reason when the outcome is '{Outcome(outcome).label}'."]
         exception = _pause_exception_when_deciding(reference, outcome, pause_exception, holding_pause)

@@ -110,3 +110,15 @@ def test_dev_admin_is_refused_in_production(settings):
     from django.contrib.auth import get_user_model
 
     assert not get_user_model().objects.filter(username="admin").exists()
+
+
+def test_the_demo_agrees_with_the_methodology_on_preservation(client):
+    call_command("seed_demo", scale=0.05)
+    preserved = DataRequest.objects.filter(request_type="preservation", status="completed")
+    assert preserved.exists()
+    assert not preserved.filter(outcome__in=DataRequest.PRODUCED_OUTCOMES).exists()
+    rows = client.get("/data/requests.csv?request_type=preservation").content.decode("utf-8-sig").splitlines()
+    header = rows[0].split(",")
+    produced = header.index("requests_with_data_produced")
+    assert len(rows) > 1 and {row.split(",")[produced] for row in rows[1:]} == {"0"}
+    assert "never counts as “with data produced”" in client.get("/methodology/").text

@@ -324,3 +324,25 @@ def test_rule_workflow_fields_are_refused_by_an_import_update_too(tmp_path):
     assert "line 2" in stderr.getvalue() and "outcome_reason" in stderr.getvalue()
     request.refresh_from_db()
     assert request.outcome_reason == "overbroad"
+
+
+def test_rule_a_preservation_request_is_never_decided_as_producing_data():
+    request = DataRequestFactory(request_type="preservation", status=DataRequest.Status.IN_REVIEW)
+    today = timezone.localdate()
+    with pytest.raises(ValidationError, match="preservation request keeps data"):
+        services.request_complete(request=request, outcome="all_data", decided_on=today)
+    done = services.request_complete(
+        request=request, outcome="no_data", outcome_reason="preserved", decided_on=today
+    )
+    assert (done.status, done.outcome_reason) == (DataRequest.Status.COMPLETED, "preserved")
+
+
+def test_rule_published_figures_never_count_a_preservation_as_producing_data():
+    """The methodology says a preservation discloses nothing: an imported history that recorded
+    one as 'all data' still publishes 0 produced for it."""
+    for request_type in ["preservation", "legal_process"]:
+        DataRequestFactory(request_type=request_type, completed=True, received_on=datetime.date(2020, 3, 1))
+    services.period_publish(period="2020-H1", today=datetime.date(2021, 1, 1))
+    rows = {row.request_type: row for row in FigureRow.objects.all()}
+    assert rows["preservation"].requests == 1 and rows["preservation"].requests_with_data_produced == 0
+    assert rows["legal_process"].requests_with_data_produced == 1

@@ -63,14 +63,16 @@ def period_figures_queryset(*, period: Period, holds: list[PauseDecision]):
 
     Counting rules (documented on /data/):
     - a request counts in the period in which it was received, whatever its state today;
-    - ``n_produced``: outcome all_data or some_data;
+    - ``n_produced``: outcome all_data or some_data, preservation requests aside (they keep data
+      and disclose none, whatever an imported history recorded);
     - ``n_during_pause``: one of ``holds`` (see ``published_holds``) covering its type was in
       force for its country on the day it was received;
     - ``n_under_exception``: data produced, a pause exception recorded, and one of ``holds``
       covering its type was in force when it was received or when it was decided;
     - ``median_days``: median of decided_on - received_on over the completed requests.
     """
-    produced = Q(outcome__in=DataRequest.PRODUCED_OUTCOMES)
+    preservation = Q(request_type=DataRequest.RequestType.PRESERVATION)
+    produced = Q(outcome__in=DataRequest.PRODUCED_OUTCOMES) & ~preservation
     if holds:
         during_pause = Count("pk", filter=_held_on("received_on", holds))
         under_exception = Count(

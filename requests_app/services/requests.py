@@ -141,6 +141,7 @@ def _decide(request: DataRequest, decision: Decision) -> None:
         reference=request.reference,
         deciding=True,
         holding_pause=rules.HoldingPause.of(request.held_by),
+        request_type=request.request_type,
     )
     if problems:
         raise ValidationError(problems)

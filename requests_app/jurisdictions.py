@@ -14,3 +14,14 @@ INTERNATIONAL_BODIES: frozenset[str] = frozenset({"UN", "EU"})
 def name(code: str) -> str:
     """The jurisdiction's English name ("" for an unknown code)."""
     return countries.name(code)
+
+
+def code_for(text: str) -> str | None:
+    """The code of the jurisdiction named ``text`` (any case), or of the one "Name (CC)" labels."""
+    text = text.strip()
+    if text.endswith(")") and "(" in text:
+        text = text.rsplit("(", 1)[1][:-1]
+    if text.upper() in CODES:
+        return text.upper()
+    return countries.by_name(text) or None
+

@@ -1,6 +1,7 @@
 """The reviewers' desk in the real admin, driven through the test client."""
 
 import datetime
+import re
 
 import pytest
 from django.contrib.auth.models import Group
@@ -429,3 +430,21 @@ def test_the_list_opens_on_the_work_queue_emergencies_first_then_oldest(client):
     # an explicit status filter decides by itself
     completed = client.get(REQUESTS, {"status__exact": "completed"}).context["cl"].result_list
     assert [o.reference for o in completed] == ["DECIDED"]
+
+
+def test_the_country_filter_completes_from_the_jurisdictions_on_record(client):
+    login_as(client, roles.REVIEWER)
+    DataRequestFactory(reference="R-HK", country="HK")
+    DataRequestFactory(reference="R-DE", country="DE")
+    page = client.get(REQUESTS).text
+    datalist = page.split('id="country-filter-options"')[1]
+    options = re.findall(r'<option value="(\w\w)">([^<]+)</option>', datalist)
+    assert ("HK", "Hong Kong (HK)") in options and ("DE", "Germany (DE)") in options
+    assert len(options) < 10  # the jurisdictions met, not all 250
+
+    def refs(**params):
+        return {o.reference for o in client.get(REQUESTS, params).context["cl"].result_list}
+
+    assert refs(country__exact="HK") == refs(country__exact="hong kong") == {"R-HK"}
+    assert refs(country__exact="Germany (DE)") == {"R-DE"}
+    assert refs(country__exact="Atlantis") == set()

@@ -7,9 +7,11 @@ from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
+from django_countries.fields import Country
 
+from .. import jurisdictions
 from ..desk import overdue
-from ..models import DataRequest
+from ..models import Authority, DataRequest, PauseDecision
 from ..periods import Period
 
 
@@ -120,3 +122,36 @@ class QueueFilter(admin.SimpleListFilter):
                 "query_string": changelist.get_query_string({self.parameter_name: value}, STATUS_PARAMETERS),
                 "display": label,
             }
+
+
+class CountryFilter(admin.SimpleListFilter):
+    """A jurisdiction typed with completion from the ones the desk has met, not a list of 250.
+
+    Its values are the jurisdictions of the authorities and pause decisions on record (small
+    tables; the requests table is not scanned for them). A code or a name is accepted."""
+
+    title = "country"
+    parameter_name = "country__exact"  # the name Django's own field filter used: links keep working
+    template = "admin/requests_app/country_filter.html"
+
+    def lookups(self, request, model_admin):
+        codes = set(Authority.objects.values_list("country", flat=True).distinct())
+        codes |= set(PauseDecision.objects.values_list("country", flat=True).distinct())
+        return sorted(((code, country_label(Country(code))) for code in codes if code), key=lambda c: c[1])
+
+    def queryset(self, request, queryset):
+        value = (self.value() or "").strip()
+        if not value:
+            return queryset
+        code = value.upper() if value.upper() in jurisdictions.CODES else jurisdictions.code_for(value)
+        return queryset.filter(country=code) if code else queryset.none()
+
+    def choices(self, changelist):
+        kept = [(k, v) for k, v in changelist.params.items() if k not in (self.parameter_name, "p")]
+        yield {
+            "value": self.value() or "",
+            "kept": kept,
+            "options": self.lookup_choices,
+            "clear": changelist.get_query_string(remove=[self.parameter_name]),
+        }
+

@@ -9,7 +9,7 @@ from django.utils import timezone
 from .. import services
 from ..models import DataRequest, PauseDecision
 from .actions import apply_each, confirmation_page
-from .filters import country_label
+from .filters import CountryFilter, country_label
 from .forms import ConcurrentEditRefusal, LiftForm, PauseDecisionForm, staff_users_only
 from .history import ReadOnlyHistoryAdmin
 
@@ -30,7 +30,7 @@ class PauseDecisionAdmin(ConcurrentEditRefusal, ReadOnlyHistoryAdmin):
         "held_count",
         "is_published",
     ]
-    list_filter = ["status", "is_published", "country"]
+    list_filter = ["status", "is_published", CountryFilter]
     search_fields = ["public_statement", "trigger"]
     date_hierarchy = "effective_from"
     readonly_fields = ["is_published", "published_at"]

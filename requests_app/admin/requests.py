@@ -15,6 +15,7 @@ from .actions import apply_each, confirmation_page, report
 from .filters import (
     STATUS_PARAMETERS,
     AssigneeFilter,
+    CountryFilter,
     OnHoldFilter,
     OverdueFilter,
     PeriodFilter,
@@ -38,7 +39,7 @@ WORKFLOW_FIELDS = list(rules.WORKFLOW_FIELDS)
 @admin.register(Authority)
 class AuthorityAdmin(ReadOnlyHistoryAdmin):
     list_display = ["name", "country", "kind"]
-    list_filter = ["kind", "country"]
+    list_filter = ["kind", CountryFilter]
     search_fields = ["name"]
 
     def has_delete_permission(self, request, obj=None):
@@ -85,7 +86,7 @@ class DataRequestAdmin(
         AssigneeFilter,
         PeriodFilter,
         "request_type",
-        "country",
+        CountryFilter,
     ]
     # Searched by reference prefix or authority name (see get_search_results). No date_hierarchy:
     # its year list scans the whole table; the period filter does the same job from an index.

@@ -180,7 +180,7 @@ def _axis_titles(*, show_percent: bool) -> list[SafeString]:
             format_html(
                 '<text class="axis-title axis-percent" transform="translate({} {}) rotate(90)" '
                 'text-anchor="middle">% with data produced (line)</text>',
-                CHART_W - 6,
+                CHART_W - 16,
                 fmt(middle),
             )
         )

@@ -137,3 +137,29 @@ def test_no_public_page_scrolls_sideways_on_a_phone(browser, demo):
             screenshot(page, f"phone{url.replace('/', '-').rstrip('-') or '-home'}")
     finally:
         context.close()
+
+
+def test_every_jurisdiction_on_the_map_is_its_own_link_and_each_status_has_one_label(page, demo):
+    page.goto(demo + "/")
+    links = page.locator("svg.world-map a")
+    assert links.count() > 40
+    # What a click on the middle of each small territory's dot opens: its own page (Macao's dot
+    # used to lie under Hong Kong's).
+    hits = page.evaluate(
+        """() => [...document.querySelectorAll('svg.world-map a circle')].map(c => {
+             c.scrollIntoView({block: 'center', inline: 'center'});
+             const r = c.getBoundingClientRect();
+             const hit = document.elementFromPoint(r.x + r.width / 2, r.y + r.height / 2);
+             const link = hit && hit.closest('a');
+             return [c.closest('a').getAttribute('href'), link && link.getAttribute('href')];
+           })"""
+    )
+    assert hits and all(own == hit for own, hit in hits), hits
+    assert any(href.startswith("/countries/MO/") for href, _ in hits)
+    assert page.locator('svg.world-map a[href^="/countries/AU/"] path').count() == 1  # an outline
+    # One label per status: Russia reads "Redirected" on the overview, the table and its page.
+    assert "REDIRECTED" in page.locator(".register").first.inner_text().upper()  # CSS capitalises badges
+    page.goto(demo + "/countries/")
+    assert page.locator("tr", has_text="Russia").locator(".badge").inner_text().lower() == "redirected"
+    page.goto(demo + "/countries/RU/")
+    assert page.locator(".pause-story .badge").inner_text().lower() == "redirected"

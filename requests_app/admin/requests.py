@@ -11,6 +11,7 @@ from django.utils.functional import cached_property
 from .. import rules, services
 from ..models import Authority, DataRequest
 from ..models.requests import EMERGENCIES_FIRST
+from . import workflow
 from .actions import apply_each, confirmation_page, report
 from .filters import (
     STATUS_PARAMETERS,
@@ -187,7 +188,7 @@ class DataRequestAdmin(
             request,
             queryset,
             "Assigned to you",
-            lambda obj: services.request_assign(request=obj, assignee=request.user, actor=request.user),
+            lambda obj: workflow.assign_to_me(obj, request.user),
         )
 
     @admin.action(description="Start review", permissions=["change"])
@@ -196,7 +197,7 @@ class DataRequestAdmin(
             request,
             queryset,
             "Review started",
-            lambda obj: services.request_start_review(request=obj, actor=request.user),
+            lambda obj: workflow.start_review(obj, request.user),
         )
 
     @admin.action(description="Withdraw (the authority withdrew the request)", permissions=["change"])
@@ -205,7 +206,7 @@ class DataRequestAdmin(
             request,
             queryset,
             "Withdrawn",
-            lambda obj: services.request_withdraw(request=obj, actor=request.user),
+            lambda obj: workflow.withdraw(obj, request.user),
         )
 
     @admin.action(description="Complete with outcome…", permissions=["change"])

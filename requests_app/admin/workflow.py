@@ -1,5 +1,7 @@
 """The workflow on a request's change page: a reviewer decides where she reads.
 
+The steps (one request, one user) are also what the list's actions apply to each selected one.
+
 The same services as the list's actions (assign to me, start review, complete, withdraw), for
 the one request on the page, with the same form and refusals; each step is a POST to
 ``<pk>/workflow/<step>/`` and comes back to the change page with what happened.
@@ -20,24 +22,24 @@ from .forms import CompleteForm
 
 S = DataRequest.Status
 
-def _assign(obj, user):
+def assign_to_me(obj, user):
     return services.request_assign(request=obj, assignee=user, actor=user)
 
 
-def _start_review(obj, user):
+def start_review(obj, user):
     return services.request_start_review(request=obj, actor=user)
 
 
-def _withdraw(obj, user):
+def withdraw(obj, user):
     return services.request_withdraw(request=obj, actor=user)
 
 
 # step: (button, the status it moves to (None: no move), the service for one request)
 STEPS = {
-    "assign_to_me": ("Assign to me", None, _assign),
-    "start_review": ("Start review", S.IN_REVIEW, _start_review),
+    "assign_to_me": ("Assign to me", None, assign_to_me),
+    "start_review": ("Start review", S.IN_REVIEW, start_review),
     "complete": ("Complete…", S.COMPLETED, None),  # asks for the decision first
-    "withdraw": ("Withdraw", S.WITHDRAWN, _withdraw),
+    "withdraw": ("Withdraw", S.WITHDRAWN, withdraw),
 }
 
 

@@ -53,6 +53,9 @@ class Authority(models.Model):
         return self.name if self.name.endswith(code) else f"{self.name} {code}"  # not "Courts (AT) (AT)"
 
 
+# The requests still to be worked on: the partial indexes of the queue cover only these.
+OPEN_REQUESTS = Q(status__in=[RequestStatus.RECEIVED, RequestStatus.IN_REVIEW, RequestStatus.ON_HOLD])
+
 # The work queue's order: emergencies before everything else (then the oldest first).
 EMERGENCIES_FIRST = models.Case(
     models.When(request_type=RequestType.EMERGENCY, then=models.Value(0)), default=models.Value(1)
@@ -162,9 +165,7 @@ class DataRequest(models.Model):
             models.Index(
                 fields=["status", "received_on"],
                 name="request_open_status_idx",
-                condition=Q(
-                    status__in=[RequestStatus.RECEIVED, RequestStatus.IN_REVIEW, RequestStatus.ON_HOLD]
-                ),
+                condition=OPEN_REQUESTS,
             ),
             # The work queue (the list's default: open requests) by period, country and type:
             # the same columns as the date index, over the open requests only, so a filter on
@@ -172,9 +173,7 @@ class DataRequest(models.Model):
             models.Index(
                 fields=["received_on", "country", "request_type"],
                 name="request_open_queue_idx",
-                condition=Q(
-                    status__in=[RequestStatus.RECEIVED, RequestStatus.IN_REVIEW, RequestStatus.ON_HOLD]
-                ),
+                condition=OPEN_REQUESTS,
             ),
             # ... and in the queue's own order (emergencies first, then the oldest): the first
             # page is read from the index, not sorted from every open request.
@@ -182,9 +181,7 @@ class DataRequest(models.Model):
                 EMERGENCIES_FIRST,
                 models.F("received_on"),
                 name="request_queue_order_idx",
-                condition=Q(
-                    status__in=[RequestStatus.RECEIVED, RequestStatus.IN_REVIEW, RequestStatus.ON_HOLD]
-                ),
+                condition=OPEN_REQUESTS,
             ),
             # Few requests are on hold at any time: a partial index keeps holds and releases
             # fast without indexing a million NULLs.

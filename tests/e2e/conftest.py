@@ -53,3 +53,24 @@ def screenshot(page, name: str) -> None:
     if os.environ.get("E2E_SCREENSHOTS") == "1":
         ARTIFACTS.mkdir(exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+def log_in(page, live_server, *, username: str, role: str) -> None:
+    """Create a desk user of ``role`` and log in through the admin's login form."""
+    import re
+
+    from django.contrib.auth.models import Group
+    from django.urls import reverse
+
+    from requests_app import roles
+    from tests.factories import UserFactory
+
+    roles.ensure_roles()  # an earlier browser test's flush may have emptied them (see above)
+    UserFactory(username=username).groups.add(Group.objects.get(name=role))
+    page.goto(live_server.url + reverse("admin:login"))
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill("correct horse battery staple")
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url(re.compile(re.escape(reverse("admin:index")) + "$"))
+    page.base = live_server.url
+

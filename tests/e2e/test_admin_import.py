@@ -5,13 +5,12 @@ import re
 from pathlib import Path
 
 import pytest
-from django.contrib.auth.models import Group
 from django.urls import reverse
 
 from requests_app import roles, services
 from requests_app.models import DataRequest, ImportRun
-from tests.e2e.conftest import screenshot
-from tests.factories import DataRequestFactory, UserFactory
+from tests.e2e.conftest import log_in, screenshot
+from tests.factories import DataRequestFactory
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
@@ -21,14 +20,7 @@ HEADER = "reference,country,received_on,request_type,accounts_specified,authorit
 @pytest.fixture
 def reviewer_page(page, live_server, settings, tmp_path):
     settings.REQUEST_IMPORT_UPLOAD_DIR = str(tmp_path / "uploads")
-    roles.ensure_roles()  # an earlier browser test's flush may have emptied them (see conftest)
-    UserFactory(username="rita").groups.add(Group.objects.get(name=roles.REVIEWER))
-    page.goto(live_server.url + reverse("admin:login"))
-    page.get_by_label("Username").fill("rita")
-    page.get_by_label("Password").fill("correct horse battery staple")
-    page.get_by_role("button", name="Log in").click()
-    page.wait_for_url(re.compile(re.escape(reverse("admin:index")) + "$"))
-    page.base = live_server.url
+    log_in(page, live_server, username="rita", role=roles.REVIEWER)
     return page
 
 

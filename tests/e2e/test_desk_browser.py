@@ -1,29 +1,20 @@
 """The desk a reviewer works all day, in a real browser: the queue, and deciding on a request's page."""
 
-import re
 
 import pytest
-from django.contrib.auth.models import Group
 from django.urls import reverse
 
 from requests_app import roles
 from requests_app.models import DataRequest
-from tests.e2e.conftest import screenshot
-from tests.factories import DataRequestFactory, UserFactory
+from tests.e2e.conftest import log_in, screenshot
+from tests.factories import DataRequestFactory
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 
 @pytest.fixture
 def reviewer(page, live_server):
-    roles.ensure_roles()  # an earlier browser test's flush may have emptied them (see conftest)
-    UserFactory(username="rosa").groups.add(Group.objects.get(name=roles.REVIEWER))
-    page.goto(live_server.url + reverse("admin:login"))
-    page.get_by_label("Username").fill("rosa")
-    page.get_by_label("Password").fill("correct horse battery staple")
-    page.get_by_role("button", name="Log in").click()
-    page.wait_for_url(re.compile(re.escape(reverse("admin:index")) + "$"))
-    page.base = live_server.url
+    log_in(page, live_server, username="rosa", role=roles.REVIEWER)
     return page
 
 

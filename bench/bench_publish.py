@@ -162,6 +162,15 @@ ORDER BY r.country, r.request_type
 """
 
 
+REASONS_SQL = """
+SELECT country, request_type, outcome_reason, count(*)
+FROM requests_app_datarequest
+WHERE received_on >= %s AND received_on <= %s AND status = 'completed' AND outcome_reason <> ''
+GROUP BY country, request_type, outcome_reason
+ORDER BY country, request_type, outcome_reason
+"""
+
+
 BARE_SQL = """
 SELECT country, request_type, count(*), sum(accounts_specified),
        count(*) FILTER (WHERE outcome IN ('all_data', 'some_data') AND request_type <> 'preservation')
@@ -202,11 +211,15 @@ def main() -> None:
     Publication.objects.filter(period=PERIOD).delete()
 
     def raw():
-        """The same two statements as the service: read the published holds, then aggregate."""
+        """The same statements as the service: read the published holds, aggregate the figures,
+        then count the outcome reasons."""
         with connection.cursor() as cursor:
             cursor.execute(HOLDS_SQL)
             cursor.execute(raw_sql(cursor.fetchall()), [START, END])
-            return cursor.fetchall()
+            rows = cursor.fetchall()
+            cursor.execute(REASONS_SQL, [START, END])
+            cursor.fetchall()
+            return rows
 
     def bare():
         with connection.cursor() as cursor:

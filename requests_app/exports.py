@@ -15,10 +15,10 @@ from decimal import Decimal
 
 from django.http import HttpResponse, JsonResponse
 
-from .models import FigureRow, PauseDecision, Publication
+from .models import FigureRow, OutcomeReasonRow, PauseDecision, Publication
 from .periods import Period
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: legal_process, product and median_days_to_decision appended
 LICENCE = "CC BY 4.0"
 LICENCE_URL = "https://creativecommons.org/licenses/by/4.0/"
 # Excel only detects UTF-8 in a CSV file that starts with a byte-order mark; without it country
@@ -73,6 +73,31 @@ FIGURE_COLUMNS: tuple[Column, ...] = (
         "Version of the period's publication the row comes from (1 = first publication; a higher "
         "number is a revision, see generated_from and /data/).",
     ),
+    Column(
+        "legal_process",
+        "text",
+        "The kind of legal process the row counts (e.g. search_warrant). Blank: not broken down, "
+        "the row counts every kind.",
+    ),
+    Column("product", "text", "The product the row counts. Blank: not broken down, every product."),
+    Column(
+        "median_days_to_decision",
+        "decimal",
+        "Median days from receipt to decision over the row's decided requests, one decimal. Blank "
+        "where none was decided or where it was not reported.",
+    ),
+)
+
+REASON_COLUMNS: tuple[Column, ...] = (
+    *FIGURE_COLUMNS[:6],
+    Column(
+        "outcome_reason",
+        "text",
+        "Why a decided request was answered as it was: legally_insufficient, overbroad, "
+        "jurisdiction_paused, human_rights, unverified_emergency, no_account, preserved or other.",
+    ),
+    Column("requests", "integer", "Decided requests of the period that recorded this reason."),
+    FIGURE_COLUMNS[12],  # publication_version
 )
 
 PAUSE_COLUMNS: tuple[Column, ...] = (
@@ -106,6 +131,7 @@ PAUSE_COLUMNS: tuple[Column, ...] = (
 )
 
 FIGURE_FIELDS = [column.name for column in FIGURE_COLUMNS]
+REASON_FIELDS = [column.name for column in REASON_COLUMNS]
 PAUSE_FIELDS = [column.name for column in PAUSE_COLUMNS]
 
 
@@ -131,6 +157,25 @@ def figure_record(row: FigureRow) -> dict:
         "percent_with_data_produced": row.percent_with_data_produced,
         "requests_received_during_pause": row.requests_received_during_pause,
         "requests_produced_under_pause_exception": row.requests_produced_under_pause_exception,
+        "publication_version": row.publication.version,
+        "legal_process": None,
+        "product": None,
+        "median_days_to_decision": row.median_days_to_decision,
+    }
+
+
+def reason_record(row: OutcomeReasonRow) -> dict:
+    """One published outcome-reason count as typed values, keyed by REASON_FIELDS."""
+    period = Period.parse(row.publication.period)
+    return {
+        "period": period.label,
+        "period_start": period.start.isoformat(),
+        "period_end": period.end.isoformat(),
+        "country_code": row.country.code,
+        "country_name": row.country.name,
+        "request_type": row.request_type,
+        "outcome_reason": row.outcome_reason,
+        "requests": row.requests,
         "publication_version": row.publication.version,
     }
 

@@ -24,7 +24,7 @@ rebuilds the table, and this way they always match this module.
 from __future__ import annotations
 
 STATE = "requests_app_publicstate"
-ALL_ROWS = ("requests_app_publication", "requests_app_figurerow")
+ALL_ROWS = ("requests_app_publication", "requests_app_figurerow", "requests_app_outcomereasonrow")
 PUBLISHED_ROWS = ("requests_app_pausedecision", "requests_app_historicalpausedecision")
 EVENTS = ("INSERT", "UPDATE", "DELETE")
 

@@ -15,7 +15,16 @@ from django.db.models import Count, Max, OuterRef, Q, Subquery, Sum
 from django.utils import timezone
 from django_countries import countries
 
-from .models import PUBLIC_PAUSE_FIELDS, FigureRow, PauseDecision, Publication, PublicState, RequestType
+from .choices import OutcomeReason
+from .models import (
+    PUBLIC_PAUSE_FIELDS,
+    FigureRow,
+    OutcomeReasonRow,
+    PauseDecision,
+    Publication,
+    PublicState,
+    RequestType,
+)
 from .numbers import percent
 from .periods import Period, human_duration
 
@@ -116,6 +125,14 @@ def published_figure_rows():
     )
 
 
+def published_reason_rows():
+    """Outcome-reason counts of every publication (every version); the /data/ filters narrow
+    them to the latest version of each period, as for the figures."""
+    return OutcomeReasonRow.objects.select_related("publication").order_by(
+        "publication__period", "country", "request_type", "outcome_reason"
+    )
+
+
 def latest_figure_rows():
     """Figure rows of the latest version of every published period."""
     return published_figure_rows().filter(publication__in=latest_publications())
@@ -199,6 +216,9 @@ _SUMS = {
     "under_exception": Sum("requests_produced_under_pause_exception"),
     # SUM ignores NULLs; counting them tells "unknown" apart from 0.
     "unknown_pause": Count("pk", filter=Q(requests_received_during_pause__isnull=True)),
+    # One figure row per (country, type) in a publication: grouped by country, period and type,
+    # this is that row's own median (summing across countries has none).
+    "median_days": Max("median_days_to_decision"),
 }
 
 
@@ -393,6 +413,7 @@ class PeriodTypeRow:
     period: str
     request_type: str
     figures: Figures
+    median_days: Decimal | None = None  # from receipt to decision, as published
 
 
 def period_type_rows(*, country: str) -> list[PeriodTypeRow]:
@@ -402,8 +423,32 @@ def period_type_rows(*, country: str) -> list[PeriodTypeRow]:
     for row in _rows(rows, "publication__period"):
         figures = Figures()
         figures.add(row)
-        out.append(PeriodTypeRow(row["publication__period"], row["request_type"], figures))
+        period, request_type = row["publication__period"], row["request_type"]
+        out.append(PeriodTypeRow(period, request_type, figures, row["median_days"]))
     return sorted(out, key=lambda r: (r.period, r.request_type), reverse=True)
+
+
+@dataclass(frozen=True)
+class PeriodReasons:
+    period: str
+    counts: dict[str, int]  # outcome reason -> decided requests that recorded it
+
+
+def country_reasons(*, country: str) -> tuple[list[str], list[PeriodReasons]]:
+    """A country's decided requests by outcome reason per published period (latest versions),
+    newest first, and the reasons that occur, in the choices' order."""
+    by_period: dict[str, dict[str, int]] = {}
+    rows = (
+        OutcomeReasonRow.objects.filter(publication__in=latest_publications(), country=country)
+        .values("publication__period", "outcome_reason")
+        .annotate(total=Sum("requests"))
+    )
+    for row in rows:
+        by_period.setdefault(row["publication__period"], {})[row["outcome_reason"]] = row["total"]
+    present = {reason for counts in by_period.values() for reason in counts}
+    reasons = [value for value in OutcomeReason.values if value in present]
+    periods = sorted(by_period, reverse=True)
+    return reasons, [PeriodReasons(p, {r: by_period[p].get(r, 0) for r in reasons}) for p in periods]
 
 
 # --- A paused jurisdiction's page tells the pause story first ---------------------------------

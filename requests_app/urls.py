@@ -14,6 +14,8 @@ urlpatterns = [
     path("data/", views.data_index, name="data"),
     path("data/requests.csv", views.requests_data, {"fmt": "csv"}, name="requests-csv"),
     path("data/requests.json", views.requests_data, {"fmt": "json"}, name="requests-json"),
+    path("data/outcomes.csv", views.outcomes_data, {"fmt": "csv"}, name="outcomes-csv"),
+    path("data/outcomes.json", views.outcomes_data, {"fmt": "json"}, name="outcomes-json"),
     path("data/pauses.csv", views.pauses_data, {"fmt": "csv"}, name="pauses-csv"),
     path("data/pauses.json", views.pauses_data, {"fmt": "json"}, name="pauses-json"),
 ]

@@ -192,6 +192,8 @@ def country_detail(request, code: str):
             "current": current,
             "headline": selectors.pause_headline(decision=current.decision, trend=trend) if current else None,
             "ever_paused": bool(register),
+            "reasons": selectors.country_reasons(country=code) if trend else ([], []),
+            "reason_labels": dict(DataRequest.OutcomeReason.choices),
             "chart": charts.period_chart(
                 _period_bars(trend, shares),
                 title=f"{name}: requests per half-year and share with data produced",
@@ -302,6 +304,7 @@ def data_index(request):
             "example_period": latest[0].period if latest else "2020-H2",
             "figure_columns": exports.FIGURE_COLUMNS,
             "pause_columns": exports.PAUSE_COLUMNS,
+            "reason_columns": exports.REASON_COLUMNS,
             "licence": exports.LICENCE,
             "licence_url": exports.LICENCE_URL,
             "schema_version": exports.SCHEMA_VERSION,
@@ -348,6 +351,22 @@ def requests_data(request, fmt: str):
         fields=exports.FIGURE_FIELDS,
         record=exports.figure_record,
         generated_from=generated_from,
+    )
+
+
+@read_only_page
+@cache_public_page(FigureRowFilter.base_filters, strict=True)
+def outcomes_data(request, fmt: str):
+    """Published outcome-reason counts: the figures' filters, the latest version of each period."""
+    filterset = FigureRowFilter(request.GET, queryset=selectors.published_reason_rows())
+    return _export(
+        request,
+        fmt=fmt,
+        name="outcomes",
+        filterset=filterset,
+        state=selectors.figures_state(),
+        fields=exports.REASON_FIELDS,
+        record=exports.reason_record,
     )
 
 

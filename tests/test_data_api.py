@@ -24,6 +24,18 @@ LEGAL, EMERGENCY, PRESERVATION = "legal_process", "emergency", "preservation"
 TYPES = [LEGAL, EMERGENCY, PRESERVATION]
 
 # DESIGN.md, "requests.csv columns, in order" (deliberately not imported from the code).
+# /data/outcomes.csv, as documented on /data/.
+OUTCOMES_COLUMNS = [
+    "period",
+    "period_start",
+    "period_end",
+    "country_code",
+    "country_name",
+    "request_type",
+    "outcome_reason",
+    "requests",
+    "publication_version",
+]
 REQUESTS_COLUMNS = [
     "period",
     "period_start",
@@ -38,6 +50,9 @@ REQUESTS_COLUMNS = [
     "requests_received_during_pause",
     "requests_produced_under_pause_exception",
     "publication_version",
+    "legal_process",
+    "product",
+    "median_days_to_decision",
 ]
 PAUSES_COLUMNS = [
     "country_code",
@@ -62,7 +77,7 @@ def read_csv(response) -> list[dict]:
     assert "\r\n" in body
     reader = csv.DictReader(io.StringIO(body[1:], newline=""))
     rows = list(reader)
-    assert reader.fieldnames in (REQUESTS_COLUMNS, PAUSES_COLUMNS)
+    assert reader.fieldnames in (REQUESTS_COLUMNS, PAUSES_COLUMNS, OUTCOMES_COLUMNS)
     return rows
 
 
@@ -135,7 +150,8 @@ def expected_figures(requests: list[DataRequest]) -> dict[tuple, dict]:
                 "requests_produced_under_pause_exception": 0,
             },
         )
-        produced = r.outcome in ("all_data", "some_data")
+        # A preservation request keeps data and discloses none (the methodology's rule).
+        produced = r.outcome in ("all_data", "some_data") and r.request_type != PRESERVATION
         row["requests"] += 1
         row["accounts_specified"] += r.accounts_specified
         row["requests_with_data_produced"] += produced
@@ -193,7 +209,7 @@ def test_every_figure_of_the_csv_and_json_matches_independent_counts(client, pub
     assert {row["country_name"] for row in rows if row["country_code"] == "CI"} == {"Côte d'Ivoire"}
 
     body = read_json(client.get("/data/requests.json"))
-    assert body["schema_version"] == 1
+    assert body["schema_version"] == 2
     assert [(p["period"], p["version"], p["source"]) for p in body["generated_from"]] == [
         ("2020-H1", 1, "computed"),
         ("2020-H2", 1, "computed"),
@@ -705,3 +721,54 @@ def test_downloads_are_named_for_what_they_hold(client, url, name):
     response = client.get(url)
     assert response.status_code == 200
     assert response["Content-Disposition"] == name
+
+
+def test_outcome_reasons_are_published_per_period_country_and_type_and_nothing_unpublished(client):
+    def decided(country, reason, received, outcome="rejected"):
+        return DataRequestFactory(
+            country=country,
+            received_on=received,
+            status=DataRequest.Status.COMPLETED,
+            outcome=outcome,
+            outcome_reason=reason,
+            decided_on=received + datetime.timedelta(days=4),
+        )
+
+    for _ in range(3):
+        decided("HK", "jurisdiction_paused", D(2020, 8, 1))
+    decided("HK", "overbroad", D(2020, 9, 1))
+    decided("HK", "no_account", D(2020, 9, 2), outcome="no_data")
+    DataRequestFactory(country="HK", received_on=D(2020, 9, 3))  # open: no reason yet
+    decided("HK", "overbroad", D(2021, 2, 1))  # a period never published
+    services.period_publish(period="2020-H2", today=D(2021, 1, 5))
+
+    rows = read_csv(client.get("/data/outcomes.csv"))
+    assert list(rows[0]) == OUTCOMES_COLUMNS
+    assert {(r["period"], r["country_code"], r["outcome_reason"], r["requests"]) for r in rows} == {
+        ("2020-H2", "HK", "jurisdiction_paused", "3"),
+        ("2020-H2", "HK", "no_account", "1"),
+        ("2020-H2", "HK", "overbroad", "1"),
+    }
+    body = client.get("/data/outcomes.json", {"country": "HK", "period": "2020-H2"}).json()
+    assert body["schema_version"] == 2 and len(body["results"]) == 3
+    assert client.get("/data/outcomes.csv", {"period": "2021-H1"}).status_code == 400  # unpublished
+    # Publishing a revision snapshots the reasons again; the latest version is what the files show.
+    decided("HK", "overbroad", D(2020, 10, 1))
+    services.period_publish(period="2020-H2", note="A late decision recorded.", today=D(2021, 1, 5))
+    overbroad = [r for r in read_csv(client.get("/data/outcomes.csv")) if r["outcome_reason"] == "overbroad"]
+    assert [(r["requests"], r["publication_version"]) for r in overbroad] == [("2", "2")]
+
+
+def test_requests_csv_reports_the_median_days_to_decision(client):
+    for days in (2, 4, 9):
+        DataRequestFactory(
+            country="DE",
+            received_on=D(2020, 3, 1),
+            status=DataRequest.Status.COMPLETED,
+            outcome="all_data",
+            decided_on=D(2020, 3, 1) + datetime.timedelta(days=days),
+        )
+    services.period_publish(period="2020-H1", today=D(2020, 7, 5))
+    (row,) = read_csv(client.get("/data/requests.csv"))
+    assert row["median_days_to_decision"] == "4.0"
+    assert row["legal_process"] == "" and row["product"] == ""  # the row counts every kind and product

@@ -444,3 +444,15 @@ def test_a_jurisdiction_never_paused_shows_no_pause_columns_or_caption(client, r
     assert "Received during a pause" not in page and "Produced under a pause exception" not in page
     assert "Shaded bands" not in page and 'id="pause-story"' not in page
     assert "% produced, other types" not in page and "% produced</text>" in page
+
+
+def test_the_hong_kong_page_shows_outcome_reasons_and_median_days(client):
+    call_command("seed_demo", scale=0.05)
+    page = client.get("/countries/HK/").text
+    reasons = page[page.index('id="outcome-reasons"') : page.index("By request type")]
+    assert "Jurisdiction paused" in reasons and "2020-H2" in reasons
+    row = re.search(r'<th scope="row"[^>]*>2021-H1</th>(.*?)</tr>', reasons, re.S).group(1)
+    assert any(int(n) > 0 for n in re.findall(r'<td class="num">(\d+)</td>', row))
+    assert "Median days to decision" in page
+    by_type = page[page.index("Figures per period and request type") :]
+    assert re.search(r'<td class="num">\d+\.\d</td>', by_type)  # a published median, one decimal

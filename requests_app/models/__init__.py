@@ -18,7 +18,7 @@ from ..choices import RequestType
 from .base import BytewiseCharField, choices_check
 from .intake import ImportRun
 from .pauses import PUBLIC_PAUSE_FIELDS, PauseDecision, PauseDecisionQuerySet
-from .publishing import FigureRow, Publication, PublicState
+from .publishing import FigureRow, OutcomeReasonRow, Publication, PublicState
 from .requests import Authority, DataRequest
 
 __all__ = [
@@ -27,6 +27,7 @@ __all__ = [
     "BytewiseCharField",
     "DataRequest",
     "FigureRow",
+    "OutcomeReasonRow",
     "ImportRun",
     "PauseDecision",
     "PauseDecisionQuerySet",

@@ -9,7 +9,7 @@ from django.db import models
 from django.db.models import Q
 from django_countries.fields import CountryField
 
-from ..choices import PublicationSource, RequestType
+from ..choices import OutcomeReason, PublicationSource, RequestType
 from ..numbers import percent
 from ..periods import Period, validate_period_label
 from .base import choices_check
@@ -102,6 +102,36 @@ class FigureRow(models.Model):
         if self.request_type == RequestType.PRESERVATION:
             return None
         return percent(self.requests_with_data_produced, self.requests)
+
+
+class OutcomeReasonRow(models.Model):
+    """Published count of decided requests by the reason recorded for their outcome (refused as
+    overbroad, no matching account, jurisdiction paused...), per (country, request type)."""
+
+    publication = models.ForeignKey(Publication, on_delete=models.CASCADE, related_name="reason_rows")
+    country = CountryField()
+    request_type = models.CharField(max_length=20, choices=RequestType.choices)
+    outcome_reason = models.CharField(max_length=30, choices=OutcomeReason.choices)
+    requests = models.PositiveIntegerField()
+
+    class Meta:
+        ordering = ["country", "request_type", "outcome_reason"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["publication", "country", "request_type", "outcome_reason"],
+                name="reason_unique_per_publication",
+            ),
+            models.CheckConstraint(
+                condition=choices_check("request_type", RequestType), name="reason_request_type_valid"
+            ),
+            models.CheckConstraint(
+                condition=choices_check("outcome_reason", OutcomeReason), name="reason_outcome_reason_valid"
+            ),
+            models.CheckConstraint(condition=Q(requests__gte=1), name="reason_requests_gte_1"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.publication} {self.country.code} {self.request_type} {self.outcome_reason}"
 
 
 class PublicState(models.Model):

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from .. import rules
 from ..db import DaysBetween, Median
-from ..models import DataRequest, FigureRow, PauseDecision, Publication
+from ..models import DataRequest, FigureRow, OutcomeReasonRow, PauseDecision, Publication
 from ..numbers import one_decimal
 from ..periods import Period
 
@@ -184,7 +184,25 @@ def period_publish(
         )
         for figure in figures
     )
+    OutcomeReasonRow.objects.bulk_create(
+        OutcomeReasonRow(publication=publication, **reason) for reason in period_reasons(period=period)
+    )
     return publication
+
+
+def period_reasons(*, period: Period) -> list[dict]:
+    """Decided requests of ``period`` by the reason recorded for their outcome, per (country,
+    request type): one grouped query."""
+    return list(
+        DataRequest.objects.filter(
+            received_on__gte=period.start, received_on__lte=period.end, status=DataRequest.Status.COMPLETED
+        )
+        .exclude(outcome_reason="")
+        .order_by()
+        .values("country", "request_type", "outcome_reason")
+        .annotate(requests=Count("pk"))
+        .order_by("country", "request_type", "outcome_reason")
+    )
 
 
 @dataclass(frozen=True)

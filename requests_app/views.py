@@ -177,7 +177,9 @@ def country_detail(request, code: str):
     decisions = [entry.decision for entry in register]
     by_type = selectors.period_type_rows(country=code) if trend else []
     # The decision in force comes first, with what it meant; its types' share is drawn apart.
-    current = next((entry for entry in register if entry.is_current), None)
+    # "In force" as everywhere else: a holding status, started by today (not an assessment).
+    in_force = selectors.current_pauses_by_country(today=timezone.localdate()).get(code)
+    current = next((entry for entry in register if in_force and entry.decision.pk == in_force.pk), None)
     covered = current.decision.covered_request_types if current else []
     shares = selectors.shares_by_coverage(by_type, covered) if current and trend else None
     return render(

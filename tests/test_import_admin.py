@@ -278,3 +278,19 @@ def test_an_admin_export_imports_back_unchanged(client):
     assert result.ok and result.created == 2
     again = DataRequest.objects.get(reference=rows[0].reference)
     assert (again.product, again.internal_notes, again.outcome) == ("Mail, Drive", "a\nb", "all_data")
+
+
+def test_an_upload_over_the_cap_is_refused_before_its_body_is_read(client, settings, tmp_path):
+    settings.REQUEST_IMPORT_UPLOAD_DIR = str(tmp_path / "uploads")
+    settings.REQUEST_IMPORT_MAX_UPLOAD_MB = 1
+    login_as(client, roles.REVIEWER)
+    url = reverse("admin:requests_app_datarequest_import")
+    # The declared length says 200 MB; the body itself is never read (a read would find 4 bytes).
+    response = client.generic(
+        "POST", url, b"abcd", content_type="multipart/form-data; boundary=x", CONTENT_LENGTH=str(200 * 2**20)
+    )
+    assert response.status_code == 413
+    assert "up to 1 MB" in response.text and "manage.py import_requests" in response.text
+    uploads = tmp_path / "uploads"
+    assert not uploads.exists() or not any(uploads.iterdir())
+    assert not ImportRun.objects.exists()

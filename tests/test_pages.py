@@ -456,3 +456,15 @@ def test_the_hong_kong_page_shows_outcome_reasons_and_median_days(client):
     assert "Median days to decision" in page
     by_type = page[page.index("Figures per period and request type") :]
     assert re.search(r'<td class="num">\d+\.\d</td>', by_type)  # a published median, one decimal
+
+
+def test_a_decision_not_in_force_tells_no_pause_story(client, report):
+    """An assessment (or a decision starting later) holds nothing: the page says nothing of a
+    pause in force, as the overview, the map and /countries/ do not."""
+    PauseDecisionFactory(
+        country="DE", status=PauseDecision.Status.ASSESSING, effective_from=datetime.date(2020, 3, 1)
+    )
+    page = client.get("/countries/DE/").text
+    assert 'id="pause-story"' not in page and "not answered" not in page
+    assert "% produced, other types" not in page
+    assert "Assessing" in page  # the decision itself is in its register below

@@ -98,6 +98,17 @@ def test_an_auditor_cannot_lift_a_pause_or_change_a_request_or_rename_an_authori
     assert authority.name == "Bundeskriminalamt"
 
 
+@pytest.mark.parametrize("make", [PauseDecisionFactory, DataRequestFactory, AuthorityFactory])
+def test_every_history_page_shows_an_old_version_with_no_editable_field(make):
+    obj = make()
+    response = logged_in(roles.AUDITOR).get(history_url(obj))
+    assert response.status_code == 200
+    form = response.context["adminform"]
+    editable = [field for fieldset in form for line in fieldset for field in line if not field.is_readonly]
+    assert editable == [], editable
+    assert "<input type=\"text\"" not in response.text and "<textarea" not in response.text
+
+
 def test_the_history_page_shows_the_old_version_with_no_editable_field():
     pause = PauseDecisionFactory(public_statement="First statement.")
     old = history_url(pause)

@@ -1,6 +1,8 @@
 """Site-wide hardening: bad bytes in a URL are a 400, a database outage is a 503.
 
 * ``RejectNulMiddleware``: a NUL character in the path, the query string or a cookie is a 400.
+* ``BodySizeLimitMiddleware``: a request body larger than the largest upload the desk takes is
+  a 413, refused from its Content-Length before any of it is read or stored.
 * ``DatabaseUnavailableMiddleware`` and ``server_error`` (the ``handler500``): while the database
   is unreachable every request answers 503 "temporarily unavailable" — never a traceback, never
   a bare 500 — and answers normally again as soon as it is back, without a restart. While Redis
@@ -14,6 +16,7 @@ import logging
 import sys
 from urllib.parse import unquote
 
+from django.conf import settings
 from django.core.exceptions import SuspiciousOperation
 from django.db import InterfaceError, OperationalError
 from django.http import HttpResponse, JsonResponse
@@ -127,3 +130,32 @@ def server_error(request, template_name: str = defaults.ERROR_500_TEMPLATE_NAME)
         _log(request, exception)
         return service_unavailable(request)
     return defaults.server_error(request, template_name)
+
+
+# Room for the upload form's other fields and the multipart framing around the file.
+FORM_OVERHEAD_BYTES = 1024 * 1024
+
+
+class BodySizeLimitMiddleware:
+    """Refuses a body over ``REQUEST_IMPORT_MAX_UPLOAD_MB`` (plus the form around it) from its
+    declared length. Django would otherwise stream all of it to a temporary file (the CSRF check
+    reads the form) before the import page could say no, so any desk user could fill the disk."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        cap_mb = settings.REQUEST_IMPORT_MAX_UPLOAD_MB
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0
+        if length > cap_mb * 1024 * 1024 + FORM_OVERHEAD_BYTES:
+            return HttpResponse(
+                f"This upload is {length / (1024 * 1024):.1f} MB; the desk takes files up to {cap_mb} MB. "
+                "Import larger files on the server with: python manage.py import_requests FILE.csv\n",
+                status=413,
+                content_type="text/plain; charset=utf-8",
+            )
+        return self.get_response(request)
+

@@ -65,6 +65,8 @@ MIDDLEWARE = [
     # Hardening (transparency/middleware.py): NUL in a URL or cookie is a 400 (PostgreSQL cannot
     # take it); a database outage answers 503 "temporarily unavailable".
     "transparency.middleware.RejectNulMiddleware",
+    # An upload over the import page's cap is a 413 before its body is read (nothing is stored).
+    "transparency.middleware.BodySizeLimitMiddleware",
     # Serves cached public pages before the session, auth, CSRF and CSP middleware run (their
     # headers are stored with the page); see requests_app/caching.py.
     "requests_app.caching.PublicPageCacheMiddleware",

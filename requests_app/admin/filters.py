@@ -91,9 +91,17 @@ class OnHoldFilter(admin.SimpleListFilter):
         return queryset
 
 
-# Parameters that choose which statuses the list shows: with one of them the queue's default
-# (open requests only) stands aside.
-STATUS_PARAMETERS = ("status__exact", "status__in", "on_hold", "overdue")
+# Parameters that ask for particular requests: with one of them the list shows what was asked
+# for, not the work queue (a status filter, a search for a reference, the rows of one import).
+EXPLICIT_PARAMETERS = ("status__exact", "status__in", "on_hold", "overdue", "q", "import_run__exact")
+
+
+def is_work_queue(params) -> bool:
+    """Whether the request list shows the work queue (open requests, emergencies first, then the
+    oldest): by default, or with queue=open, unless a parameter asks for particular requests."""
+    if params.get(QueueFilter.parameter_name) == "all":
+        return False
+    return not any(name in params for name in EXPLICIT_PARAMETERS)
 
 
 class QueueFilter(admin.SimpleListFilter):
@@ -105,21 +113,19 @@ class QueueFilter(admin.SimpleListFilter):
     def lookups(self, request, model_admin):
         return [("open", "Open (the work queue)"), ("all", "All requests")]
 
-    def is_work_queue(self) -> bool:
-        value, given = self.value(), self.request.GET
-        return value == "open" or (value is None and not any(p in given for p in STATUS_PARAMETERS))
-
     def queryset(self, request, queryset):
-        if self.is_work_queue():
+        if is_work_queue(request.GET):
             return queryset.filter(status__in=DataRequest.OPEN_STATUSES)
         return queryset
 
     def choices(self, changelist):
-        current = "open" if self.is_work_queue() else "all"
+        current = "open" if is_work_queue(self.request.GET) else "all"
         for value, label in self.lookup_choices:
             yield {
                 "selected": value == current,
-                "query_string": changelist.get_query_string({self.parameter_name: value}, STATUS_PARAMETERS),
+                "query_string": changelist.get_query_string(
+                    {self.parameter_name: value}, EXPLICIT_PARAMETERS
+                ),
                 "display": label,
             }
 

@@ -14,7 +14,6 @@ from ..models.requests import EMERGENCIES_FIRST
 from . import workflow
 from .actions import apply_each, confirmation_page, report
 from .filters import (
-    STATUS_PARAMETERS,
     AssigneeFilter,
     CountryFilter,
     OnHoldFilter,
@@ -22,6 +21,7 @@ from .filters import (
     PeriodFilter,
     QueueFilter,
     country_label,
+    is_work_queue,
 )
 from .forms import (
     CompleteForm,
@@ -70,6 +70,7 @@ class DataRequestAdmin(
     ConcurrentEditRefusal, RequestWorkflowMixin, RequestImportExportMixin, ReadOnlyHistoryAdmin
 ):
     form = VersionedForm
+    readonly_fields = WORKFLOW_FIELDS  # a history page makes every field read-only (history.py)
     list_display = [
         "reference",
         "country_display",
@@ -113,17 +114,12 @@ class DataRequestAdmin(
         ("Internal", {"fields": ["internal_notes", "expected_version"]}),
     ]
 
-    def get_readonly_fields(self, request, obj=None):
-        return WORKFLOW_FIELDS
-
     def get_ordering(self, request):
         # The work queue: emergencies first, then the oldest; the overdue list, the oldest first.
-        # A column click still re-sorts either; "All requests" lists the newest first.
+        # A column click still re-sorts either; other lists show the newest first.
         if request.GET.get(OverdueFilter.parameter_name) == "yes":
             return ["received_on", "reference"]
-        if request.GET.get(QueueFilter.parameter_name, "open") == "open" and not any(
-            p in request.GET for p in STATUS_PARAMETERS
-        ):
+        if is_work_queue(request.GET):
             return [EMERGENCIES_FIRST.asc(), "received_on", "reference"]
         return super().get_ordering(request)
 

@@ -258,10 +258,6 @@ class DataRequest(models.Model):
     def is_open(self) -> bool:
         return self.status in self.OPEN_STATUSES
 
-    @property
-    def data_produced(self) -> bool:
-        return self.outcome in self.PRODUCED_OUTCOMES
-
     def clean(self):
         errors: dict[str, list[str]] = {}
 

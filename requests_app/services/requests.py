@@ -95,8 +95,12 @@ def request_update(
 def request_assign(
     *, request: DataRequest, assignee, actor=None, expected_version: int | None = None
 ) -> DataRequest:
-    """Give the request to a reviewer (or to nobody)."""
+    """Give an open request to a reviewer (or to nobody); a decided one is no one's work."""
     fresh = _claim(request, expected_version)
+    if fresh.status not in DataRequest.OPEN_STATUSES:
+        raise TransitionError(
+            f"Request {fresh.reference} is '{fresh.get_status_display()}': only an open request is assigned."
+        )
     fresh.assignee = assignee
     return _save(fresh, actor)
 

@@ -22,6 +22,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from requests_app import roles
+from requests_app.admin.workflow import STEPS
 from tests.factories import (
     AuthorityFactory,
     DataRequestFactory,
@@ -243,7 +244,13 @@ def object_urls(objects):
                         continue
                     url = reverse(f"admin:{pattern.name}", args=[obj.pk, version.history_id])
                 elif pattern.name and "<str:step>" in route:
-                    url = reverse(f"admin:{pattern.name}", args=[obj.pk, "complete"])
+                    # Every step: "complete" asks for the decision (a GET page); the others act
+                    # on a POST alone, so a GET is a 405 for whoever may take them.
+                    for step in STEPS:
+                        url = reverse(f"admin:{pattern.name}", args=[obj.pk, step])
+                        step_rule = rule if step == "complete" else "post_only"
+                        urls.append((model._meta.label_lower, pattern.name, url, step_rule))
+                    continue
                 elif pattern.name:
                     url = reverse(f"admin:{pattern.name}", args=[obj.pk])
                 else:
@@ -259,6 +266,9 @@ def object_urls(objects):
 def expected_status(rule, access: dict, role: str, method: str) -> int:
     if rule == "redirect":
         return 302
+    if rule == "post_only":
+        allowed = role in access["change"]
+        return (405 if allowed else 403) if method == "GET" else (200 if allowed else 403)
     needed = rule[0] if method == "GET" else rule[1]
     allowed = needed is not None and role in access[needed]
     return 200 if allowed else 403
@@ -290,7 +300,7 @@ def test_every_admin_url_answers_each_role_exactly_as_allowed(objects, role):
             assert get.status_code == 302 and "/login/" in get["Location"], (role, url)
         else:
             expected = expected_status(rule, ACCESS[label], role, "GET")
-            allowed_codes = {200, 302} if expected == 200 else {expected}
+            allowed_codes = {200, 302} if expected == 200 else {expected}  # 200: or a redirect
             assert get.status_code in allowed_codes, (role, name, url, get.status_code)
 
         data = {} if rule == "redirect" or name.endswith("_changelist") else posted.get(label, {})

@@ -68,6 +68,18 @@ class HoldingPause:
         return cls(name=pause.country.name, allowed_exceptions=tuple(pause.allowed_exceptions or ()))
 
 
+# The dates of a request that cannot lie after today (a notification may be delayed until a
+# later date; nothing else about a request happens tomorrow).
+NOT_AFTER_TODAY = {"received_on": "received", "acknowledged_on": "acknowledged", "decided_on": "decided"}
+
+
+def date_after_today_problem(field: str, value: datetime.date | None, today: datetime.date) -> str:
+    """Why ``value`` cannot be the request's ``field`` (empty when it can): not after today."""
+    if value and field in NOT_AFTER_TODAY and value > today:
+        return f"A request cannot be {NOT_AFTER_TODAY[field]} in the future ({value}; today is {today})."
+    return ""
+
+
 def _label(choices, value: str) -> str:
     return choices(value).label if value in choices.values else value
 
@@ -80,10 +92,8 @@ def _decision_dates(status, decided_on, received_on, today) -> dict[str, list[st
         problems["decided_on"] = [
             f"The decision date ({decided_on}) cannot be before the request was received ({received_on})."
         ]
-    elif decided_on and decided_on > today:
-        problems["decided_on"] = [
-            f"A request cannot be decided in the future ({decided_on}; today is {today})."
-        ]
+    elif problem := date_after_today_problem("decided_on", decided_on, today):
+        problems["decided_on"] = [problem]
     return problems
 
 

@@ -298,7 +298,7 @@ class RowChecker:
         if delayed_until and not (
             delayed_until in learnt.good_dates or delayed_until in learnt.good_later_dates
         ):
-            self._date(line, "notification_delayed_until", delayed_until, later_ok=True)
+            self._date(line, "notification_delayed_until", delayed_until)
         if notification == DELAYED and not delayed_until:
             add(line, "notification_delayed_until", "", "give the date until which notification is delayed")
         return disclosure, reason, exception, notification
@@ -344,11 +344,9 @@ class RowChecker:
         self.result.add_error(line, "assignee", username, "no user with this username")
         return N
 
-    def _date(
-        self, line: int, column: str, value: str, *, required: bool = False, later_ok: bool = False
-    ) -> None:
-        """Check a date not seen before; good ones are remembered. Only a notification delay
-        may lie after today: a request cannot be received, acknowledged or decided tomorrow."""
+    def _date(self, line: int, column: str, value: str, *, required: bool = False) -> None:
+        """Check a date not seen before; good ones are remembered. The dates of
+        ``rules.NOT_AFTER_TODAY`` may not lie after today (a notification delay may)."""
         if not value:
             if required:
                 self.result.add_error(line, column, "", "required: the date the request was received")
@@ -358,10 +356,11 @@ class RowChecker:
             self.result.add_error(line, column, value, problem)
         elif value <= self.today_iso:
             self.learnt.good_dates.add(value)
-        elif later_ok:
+        elif column not in rules.NOT_AFTER_TODAY:
             self.learnt.good_later_dates.add(value)
         else:
-            self.result.add_error(line, column, value, f"in the future: today is {self.today_iso}")
+            problem = rules.date_after_today_problem(column, datetime.date.fromisoformat(value), self.today)
+            self.result.add_error(line, column, value, problem)
 
     def _count(self, line: int, value: str) -> str:
         count, problem = count_problem(value)

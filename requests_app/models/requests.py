@@ -267,10 +267,9 @@ class DataRequest(models.Model):
         if self.accounts_specified is not None and self.accounts_specified < 1:
             add("accounts_specified", "A request names at least one account.")
         today = timezone.localdate()
-        for field, verb in (("received_on", "received"), ("acknowledged_on", "acknowledged")):
-            value = getattr(self, field)
-            if value and value > today:
-                add(field, f"A request cannot be {verb} in the future ({value}; today is {today}).")
+        for field in ("received_on", "acknowledged_on"):  # decided_on: in the decision rule below
+            if problem := rules.date_after_today_problem(field, getattr(self, field), today):
+                add(field, problem)
         if self.received_on and self.acknowledged_on and self.acknowledged_on < self.received_on:
             add("acknowledged_on", "A request cannot be acknowledged before it was received.")
         for field, messages in rules.request_decision_problems(

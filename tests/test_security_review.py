@@ -250,7 +250,8 @@ def test_the_importer_refuses_dates_in_the_future(tmp_path):
     with pytest.raises(CommandError, match="3 error"):  # exit status 1 from manage.py
         call_command("import_requests", str(path), stderr=stderr)
     errors = stderr.getvalue()
-    received, decided = "A request cannot be received in the future", "A request cannot be decided in the future"
+    received = "A request cannot be received in the future"
+    decided = "A request cannot be decided in the future"
     assert f"line 2, column received_on, value '{tomorrow}': {received}" in errors
     assert f"line 3, column decided_on, value '{tomorrow}': {decided}" in errors
     assert "line 4" not in errors  # a notification may be delayed until a later date

@@ -141,8 +141,8 @@ def _utc(moment: datetime.datetime | None) -> str | None:
     return moment.astimezone(datetime.UTC).isoformat().replace("+00:00", "Z")
 
 
-def figure_record(row: FigureRow) -> dict:
-    """One figure row as typed values (None = blank), keyed by FIGURE_FIELDS."""
+def _published_row(row: FigureRow | OutcomeReasonRow) -> dict:
+    """The columns every published row starts with: its period, jurisdiction and request type."""
     period = Period.parse(row.publication.period)
     return {
         "period": period.label,
@@ -151,6 +151,13 @@ def figure_record(row: FigureRow) -> dict:
         "country_code": row.country.code,
         "country_name": row.country.name,
         "request_type": row.request_type,
+    }
+
+
+def figure_record(row: FigureRow) -> dict:
+    """One figure row as typed values (None = blank), keyed by FIGURE_FIELDS."""
+    return {
+        **_published_row(row),
         "requests": row.requests,
         "accounts_specified": row.accounts_specified,
         "requests_with_data_produced": row.requests_with_data_produced,
@@ -166,14 +173,8 @@ def figure_record(row: FigureRow) -> dict:
 
 def reason_record(row: OutcomeReasonRow) -> dict:
     """One published outcome-reason count as typed values, keyed by REASON_FIELDS."""
-    period = Period.parse(row.publication.period)
     return {
-        "period": period.label,
-        "period_start": period.start.isoformat(),
-        "period_end": period.end.isoformat(),
-        "country_code": row.country.code,
-        "country_name": row.country.name,
-        "request_type": row.request_type,
+        **_published_row(row),
         "outcome_reason": row.outcome_reason,
         "requests": row.requests,
         "publication_version": row.publication.version,

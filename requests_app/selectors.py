@@ -216,15 +216,14 @@ _SUMS = {
     "under_exception": Sum("requests_produced_under_pause_exception"),
     # SUM ignores NULLs; counting them tells "unknown" apart from 0.
     "unknown_pause": Count("pk", filter=Q(requests_received_during_pause__isnull=True)),
-    # One figure row per (country, type) in a publication: grouped by country, period and type,
-    # this is that row's own median (summing across countries has none).
-    "median_days": Max("median_days_to_decision"),
 }
 
 
-def _rows(queryset, *group_by: str):
+def _rows(queryset, *group_by: str, **extra):
     for row in (
-        queryset.values(*group_by, "request_type").annotate(**_SUMS).order_by(*group_by, "request_type")
+        queryset.values(*group_by, "request_type")
+        .annotate(**_SUMS, **extra)
+        .order_by(*group_by, "request_type")
     ):
         if row["unknown_pause"]:
             row["during_pause"] = row["under_exception"] = None
@@ -420,7 +419,9 @@ def period_type_rows(*, country: str) -> list[PeriodTypeRow]:
     """A country's figures per published period and request type (latest versions), newest first."""
     rows = FigureRow.objects.filter(publication__in=latest_publications(), country=country)
     out = []
-    for row in _rows(rows, "publication__period"):
+    # One figure row per (country, type) in a publication: grouped by one country's period and
+    # type, Max is that row's own median.
+    for row in _rows(rows, "publication__period", median_days=Max("median_days_to_decision")):
         figures = Figures()
         figures.add(row)
         period, request_type = row["publication__period"], row["request_type"]

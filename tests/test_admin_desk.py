@@ -9,8 +9,8 @@ from django.contrib.messages import get_messages
 from django.urls import reverse
 from django.utils import timezone
 
-from requests_app import roles
-from requests_app.models import DataRequest, ImportRun, PauseDecision
+from requests_app import roles, services
+from requests_app.models import DataRequest, PauseDecision
 from tests.factories import DataRequestFactory, PauseDecisionFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -461,20 +461,6 @@ def test_what_is_asked_for_by_name_is_shown_even_when_decided(client):
     assert refs() == {"OPEN-1"}  # the work queue
     assert refs(q="CLOSED-1") == {"CLOSED-1"}  # a search finds a decided request
     assert refs(queue="open", status__exact="completed") == {"CLOSED-1"}  # a status link after "Open"
-    run = ImportRun.objects.create(
-        started_at=timezone.now(),
-        finished_at=timezone.now(),
-        source="command",
-        file_name="f.csv",
-        file_sha256="0" * 64,
-        file_size=1,
-        update_existing=False,
-        rows=1,
-        created=1,
-        updated=0,
-        unchanged=0,
-        held=0,
-        blank_lines=0,
-    )
+    run = services.import_run_start(actor=None, source="command", file_name="f.csv", update_existing=False)
     DataRequest.objects.filter(reference="CLOSED-1").update(import_run=run)
     assert refs(import_run__exact=run.pk) == {"CLOSED-1"}  # "the requests this import created"

@@ -73,11 +73,11 @@ class RequestWorkflowMixin:
             *super().get_urls(),
         ]
 
-    def change_view(self, request, object_id, form_url="", extra_context=None):
-        obj = self.get_object(request, unquote(object_id))
-        steps = available_steps(obj, request.user) if obj and self.has_change_permission(request, obj) else []
-        extra_context = {**(extra_context or {}), "workflow_steps": steps}
-        return super().change_view(request, object_id, form_url, extra_context)
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        # The request the page already loaded; no second look-up for the buttons.
+        can_change = obj is not None and self.has_change_permission(request, obj)
+        context["workflow_steps"] = available_steps(obj, request.user) if can_change else []
+        return super().render_change_form(request, context, add, change, form_url, obj)
 
     def workflow_view(self, request, object_id, step):
         obj = self.get_object(request, unquote(object_id))

@@ -337,13 +337,6 @@ def _export(request, *, fmt: str, name: str, filterset, state, fields, record, *
 def requests_data(request, fmt: str):
     """Published figures, latest version of each period unless ``version`` is given."""
     filterset = FigureRowFilter(request.GET, queryset=selectors.published_figure_rows())
-
-    def generated_from():
-        publications = selectors.selected_publications(
-            periods=filterset.selected_periods, version=filterset.selected_version
-        )
-        return [exports.publication_record(p) for p in publications]
-
     return _export(
         request,
         fmt=fmt,
@@ -352,8 +345,16 @@ def requests_data(request, fmt: str):
         state=selectors.figures_state(),
         fields=exports.FIGURE_FIELDS,
         record=exports.figure_record,
-        generated_from=generated_from,
+        generated_from=lambda: _publications_of(filterset),
     )
+
+
+def _publications_of(filterset) -> list[dict]:
+    """The publications a figures file was made from (its JSON's ``generated_from``)."""
+    publications = selectors.selected_publications(
+        periods=filterset.selected_periods, version=filterset.selected_version
+    )
+    return [exports.publication_record(p) for p in publications]
 
 
 @read_only_page
@@ -369,6 +370,7 @@ def outcomes_data(request, fmt: str):
         state=selectors.figures_state(),
         fields=exports.REASON_FIELDS,
         record=exports.reason_record,
+        generated_from=lambda: _publications_of(filterset),
     )
 
 

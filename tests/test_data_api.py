@@ -751,6 +751,7 @@ def test_outcome_reasons_are_published_per_period_country_and_type_and_nothing_u
     }
     body = client.get("/data/outcomes.json", {"country": "HK", "period": "2020-H2"}).json()
     assert body["schema_version"] == 2 and len(body["results"]) == 3
+    assert [p["period"] for p in body["generated_from"]] == ["2020-H2"]  # as requests.json says
     assert client.get("/data/outcomes.csv", {"period": "2021-H1"}).status_code == 400  # unpublished
     # Publishing a revision snapshots the reasons again; the latest version is what the files show.
     decided("HK", "overbroad", D(2020, 10, 1))

@@ -24,14 +24,14 @@ class RequestType(models.TextChoices):
     PRESERVATION = "preservation", "Preservation"
 
 
-class LegalProcess(models.TextChoices):
-    SUBPOENA = "subpoena", "Subpoena"
-    SEARCH_WARRANT = "search_warrant", "Search warrant"
-    COURT_ORDER = "court_order", "Court order"
-    WIRETAP = "wiretap", "Wiretap order"
-    PEN_REGISTER = "pen_register", "Pen register / trap and trace"
-    MLAT = "mlat", "MLAT request"
-    OTHER = "other", "Other legal process"
+class PublishedRequestType(models.TextChoices):
+    """A published figure row's type: the request types, and "all" for imported reports from
+    before platforms split their figures by type."""
+
+    LEGAL_PROCESS = RequestType.LEGAL_PROCESS.value, RequestType.LEGAL_PROCESS.label
+    EMERGENCY = RequestType.EMERGENCY.value, RequestType.EMERGENCY.label
+    PRESERVATION = RequestType.PRESERVATION.value, RequestType.PRESERVATION.label
+    ALL = "all", "All request types"
 
 
 class RequestStatus(models.TextChoices):

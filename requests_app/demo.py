@@ -24,7 +24,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from . import intake, roles, services
-from .models import Authority, DataRequest, ImportRun, PauseDecision, Publication
+from .models import Authority, DataRequest, ImportRun, LegalProcess, PauseDecision, Product, Publication
 from .periods import Period, periods_between
 
 FIRST_PERIOD = Period(2019, 1)
@@ -82,7 +82,31 @@ COUNTRIES: dict[str, tuple[int, float]] = {
     "UA": (12, 0.40),
     "KE": (6, 0.35),
     "NG": (5, 0.30),
+    "XK": (4, 0.50),  # Kosovo: not an ISO 3166-1 country, in every real report
+    "UN": (1, 0.90),  # an international body: e.g. a UN investigative mechanism
 }
+
+# The demo platform runs several services and reports them separately.
+PRODUCTS = [
+    ("social", "Social network", "Profiles, posts, comments and groups."),
+    ("messaging", "Messenger", "One-to-one and group messages and calls."),
+    ("photos", "Photos", "Photo and video sharing."),
+    ("cloud_storage", "Cloud storage", "Files stored and shared by users."),
+]
+# Kinds of legal process beyond the list's first entries, as US and Irish law name them.
+EXTRA_LEGAL_PROCESSES = [
+    ("order_2703d", "18 USC 2703(d) order", "A US court order for non-content records on a showing of "
+     "specific and articulable facts."),
+    ("police_request", "Police request", "A request made by police under national law without a court "
+     "order, e.g. in Ireland."),
+]  # fmt: skip
+# Which kinds of legal process the demo's legal-process requests are, by country.
+LEGAL_PROCESS_MIX = {
+    "US": ["subpoena", "subpoena", "search_warrant", "search_warrant", "order_2703d", "court_order",
+           "pen_register", "wiretap"],
+    "IE": ["court_order", "police_request", "police_request", "search_warrant"],
+}  # fmt: skip
+OTHER_LEGAL_PROCESSES = ["court_order", "court_order", "search_warrant", "subpoena", "mlat"]
 
 AUTHORITY_NAMES: dict[str, list[tuple[str, str]]] = {
     "US": [
@@ -148,6 +172,16 @@ def _authority_names(code: str) -> list[tuple[str, str]]:
         (f"Public Prosecutor ({code})", "prosecutor"),
         (f"Courts ({code})", "court"),
     ]
+
+
+def _managed_lists() -> None:
+    for position, (code, name, description) in enumerate(PRODUCTS):
+        services.catalog_define(
+            model=Product, code=code, name=name, description=description, position=position
+        )
+    for code, name, description in EXTRA_LEGAL_PROCESSES:
+        if not LegalProcess.objects.filter(code=code).exists():
+            services.catalog_define(model=LegalProcess, code=code, name=name, description=description)
 
 
 def _at(day: datetime.date, hour: int) -> datetime.datetime:
@@ -273,7 +307,7 @@ def _request_row(code, period, index, produce_rate, pauses, reviewers, today) ->
     request_type = _request_type(rng)
     authority, kind = rng.choice(_authority_names(code))
     legal_process = (
-        rng.choice(["subpoena", "search_warrant", "court_order", "court_order", "mlat"])
+        rng.choice(LEGAL_PROCESS_MIX.get(code, OTHER_LEGAL_PROCESSES))
         if request_type == DataRequest.RequestType.LEGAL_PROCESS
         else ""
     )
@@ -287,7 +321,7 @@ def _request_row(code, period, index, produce_rate, pauses, reviewers, today) ->
         "authority": authority,
         "authority_kind": kind,
         "legal_process": legal_process,
-        "product": rng.choice(["Accounts", "Messaging", "Photos", "Cloud storage"]),
+        "product": rng.choices([code for code, _, _ in PRODUCTS], weights=[6, 3, 2, 1])[0],
         "acknowledged_on": acknowledged if acknowledged <= today else "",
         "internal_notes": f"Demo case {index} for {code}.",
     }
@@ -332,6 +366,7 @@ def seed_demo(*, scale: float = 1.0) -> DemoSummary:
     today = min(DEMO_TODAY, timezone.localdate())  # never a date the desk would call the future
     reviewers = _demo_users()
     publisher = reviewers[-1]
+    _managed_lists()
     pauses = [p for p in _pauses(publisher) if p.is_published]
     periods = periods_between(FIRST_PERIOD, Period.containing(today))
     stored = set(

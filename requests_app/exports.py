@@ -39,21 +39,30 @@ FIGURE_COLUMNS: tuple[Column, ...] = (
     Column("period_end", "date", "Last day of the period, inclusive (ISO 8601)."),
     Column("country_code", "text", "ISO 3166-1 alpha-2 code of the requesting authority's country."),
     Column("country_name", "text", "English short name of that country."),
-    Column("request_type", "text", "legal_process, emergency or preservation."),
+    Column(
+        "request_type",
+        "text",
+        "legal_process, emergency or preservation; all for an imported report that did not split its "
+        "figures by request type.",
+    ),
     Column("requests", "integer", "Requests received in the period."),
     Column(
-        "accounts_specified", "integer", "Accounts named in those requests (each request names at least one)."
+        "accounts_specified",
+        "integer",
+        "Accounts named in those requests (each request names at least one). Blank: not reported.",
     ),
     Column(
         "requests_with_data_produced",
         "integer",
-        "Requests answered with all or some of the data requested (outcome all_data or some_data).",
+        "Requests answered with all or some of the data requested (outcome all_data or some_data). "
+        "Blank: not reported (an old report that gave only a percentage, or nothing).",
     ),
     Column(
         "percent_with_data_produced",
         "decimal",
-        "100 × requests_with_data_produced / requests, one decimal, rounded half up. Blank for "
-        "preservation requests (a preservation keeps data; it produces none).",
+        "100 × requests_with_data_produced / requests, one decimal, rounded half up; for an imported "
+        "report that published a percentage, that percentage exactly as published. Blank for "
+        "preservation requests (a preservation keeps data; it produces none) and where not reported.",
     ),
     Column(
         "requests_received_during_pause",
@@ -76,10 +85,15 @@ FIGURE_COLUMNS: tuple[Column, ...] = (
     Column(
         "legal_process",
         "text",
-        "The kind of legal process the row counts (e.g. search_warrant). Blank: not broken down, "
-        "the row counts every kind.",
+        "The kind of legal process the row counts (a code of the list on /methodology/, e.g. "
+        "search_warrant). Blank: not broken down by legal process.",
     ),
-    Column("product", "text", "The product the row counts. Blank: not broken down, every product."),
+    Column(
+        "product",
+        "text",
+        "The product the row counts (a code of the list on /methodology/). Blank: not broken down "
+        "by product. The rows of a publication never overlap: summing them counts each request once.",
+    ),
     Column(
         "median_days_to_decision",
         "decimal",
@@ -165,8 +179,8 @@ def figure_record(row: FigureRow) -> dict:
         "requests_received_during_pause": row.requests_received_during_pause,
         "requests_produced_under_pause_exception": row.requests_produced_under_pause_exception,
         "publication_version": row.publication.version,
-        "legal_process": None,
-        "product": None,
+        "legal_process": row.legal_process_id,
+        "product": row.product_id,
         "median_days_to_decision": row.median_days_to_decision,
     }
 

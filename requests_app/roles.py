@@ -1,7 +1,8 @@
 """The desk's roles, least privilege. Data migrations call ``sync_roles`` to set the groups.
 
 Reviewer: logs and decides requests; reads pause decisions and publications.
-Publisher: a reviewer who also records pause decisions and publishes periods and decisions.
+Publisher: a reviewer who also records pause decisions, publishes periods and decisions, and keeps
+the managed lists (legal processes, products).
 Auditor: reads everything, history included; changes nothing.
 """
 
@@ -16,6 +17,8 @@ _READ_ALL = [
     "view_publication",
     "view_figurerow",
     "view_importrun",
+    "view_legalprocess",
+    "view_product",
 ]
 _REVIEWER = _READ_ALL + [
     "add_authority",
@@ -28,6 +31,13 @@ _PUBLISHER = _REVIEWER + [
     "change_pausedecision",
     "publish_period",
     "publish_pausedecision",
+    # the managed lists figures are broken down by
+    "add_legalprocess",
+    "change_legalprocess",
+    "delete_legalprocess",
+    "add_product",
+    "change_product",
+    "delete_product",
 ]
 
 # Today's roles. Data migrations hold their own frozen copy of the roles of their time (0002,

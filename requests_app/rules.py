@@ -73,6 +73,17 @@ class HoldingPause:
 NOT_AFTER_TODAY = {"received_on": "received", "acknowledged_on": "acknowledged", "decided_on": "decided"}
 
 
+LEGAL_PROCESS_ONLY_LEGAL = "Only a legal-process request has a legal process (this one is {type})."
+
+
+def legal_process_problem(request_type: str, legal_process: str | None) -> str:
+    """Why a request (or a published figure row) of ``request_type`` cannot name ``legal_process``:
+    the kinds of legal process split legal-process requests and nothing else."""
+    if legal_process and request_type and request_type != RequestType.LEGAL_PROCESS:
+        return LEGAL_PROCESS_ONLY_LEGAL.format(type=request_type)
+    return ""
+
+
 def date_after_today_problem(field: str, value: datetime.date | None, today: datetime.date) -> str:
     """Why ``value`` cannot be the request's ``field`` (empty when it can): not after today."""
     if value and field in NOT_AFTER_TODAY and value > today:

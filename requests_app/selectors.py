@@ -419,9 +419,8 @@ def period_type_rows(*, country: str) -> list[PeriodTypeRow]:
     """A country's figures per published period and request type (latest versions), newest first."""
     rows = FigureRow.objects.filter(publication__in=latest_publications(), country=country)
     out = []
-    # One figure row per (country, type) in a publication: grouped by one country's period and
-    # type, Max is that row's own median.
-    for row in _rows(rows, "publication__period", median_days=Max("median_days_to_decision")):
+    # Every row of a (country, type) in a publication carries the same type median: Max is it.
+    for row in _rows(rows, "publication__period", median_days=Max("type_median_days_to_decision")):
         figures = Figures()
         figures.add(row)
         period, request_type = row["publication__period"], row["request_type"]

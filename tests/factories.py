@@ -3,7 +3,15 @@ import datetime
 import factory
 from django.contrib.auth import get_user_model
 
-from requests_app.models import Authority, DataRequest, FigureRow, PauseDecision, Publication
+from requests_app.models import (
+    Authority,
+    DataRequest,
+    FigureRow,
+    LegalProcess,
+    PauseDecision,
+    Product,
+    Publication,
+)
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -26,6 +34,24 @@ class AuthorityFactory(factory.django.DjangoModelFactory):
     name = factory.Sequence(lambda n: f"Police Authority {n}")
     country = "DE"
     kind = Authority.Kind.POLICE
+
+
+class ProductFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Product
+        django_get_or_create = ["code"]
+
+    code = factory.Sequence(lambda n: f"product_{n}")
+    name = factory.LazyAttribute(lambda o: o.code.replace("_", " ").capitalize())
+
+
+class LegalProcessFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = LegalProcess
+        django_get_or_create = ["code"]
+
+    code = factory.Sequence(lambda n: f"process_{n}")
+    name = factory.LazyAttribute(lambda o: o.code.replace("_", " ").capitalize())
 
 
 class DataRequestFactory(factory.django.DjangoModelFactory):

@@ -43,8 +43,8 @@ def request_form_data(obj: DataRequest, **overrides) -> dict:
         "country": obj.country.code,
         "authority": obj.authority_id or "",
         "request_type": obj.request_type,
-        "legal_process": obj.legal_process,
-        "product": obj.product,
+        "legal_process": obj.legal_process_id or "",
+        "product": obj.product_id or "",
         "accounts_specified": obj.accounts_specified,
         "received_on": obj.received_on.isoformat(),
         "acknowledged_on": "",
@@ -185,20 +185,22 @@ def test_bulk_complete_form_errors_keep_the_selection(client):
 
 
 def test_concurrent_edit_in_the_admin_is_refused(client):
-    request = DataRequestFactory(product="Accounts")
+    request = DataRequestFactory(internal_notes="Accounts")
     login_as(client, roles.REVIEWER, "first")
     url = reverse("admin:requests_app_datarequest_change", args=[request.pk])
     opened = client.get(url).context["adminform"].form.fields["expected_version"].initial
     assert opened == request.version
-    response = client.post(url, request_form_data(request, product="Messaging", expected_version=opened))
+    response = client.post(
+        url, request_form_data(request, internal_notes="Messaging", expected_version=opened)
+    )
     assert response.status_code == 302
 
     login_as(client, roles.REVIEWER, "second")
-    response = client.post(url, request_form_data(request, product="Photos", expected_version=opened))
+    response = client.post(url, request_form_data(request, internal_notes="Photos", expected_version=opened))
     assert response.status_code == 200
     assert "Someone else saved this record after you opened it" in response.text
     request.refresh_from_db()
-    assert request.product == "Messaging"
+    assert request.internal_notes == "Messaging"
 
     history = client.get(reverse("admin:requests_app_datarequest_history", args=[request.pk]))
     assert history.status_code == 200
@@ -298,7 +300,7 @@ def test_publisher_can_record_pauses(client):
 
 def test_auditor_reads_everything_including_history_and_changes_nothing(client):
     login_as(client, roles.AUDITOR)
-    request, pause = DataRequestFactory(product="Accounts"), PauseDecisionFactory()
+    request, pause = DataRequestFactory(internal_notes="Accounts"), PauseDecisionFactory()
     for url in [
         REQUESTS,
         PAUSES,
@@ -309,9 +311,9 @@ def test_auditor_reads_everything_including_history_and_changes_nothing(client):
         assert client.get(url).status_code == 200, url
     assert client.get(reverse("admin:requests_app_datarequest_add")).status_code == 403
     url = reverse("admin:requests_app_datarequest_change", args=[request.pk])
-    assert client.post(url, request_form_data(request, product="Photos")).status_code == 403
+    assert client.post(url, request_form_data(request, internal_notes="Photos")).status_code == 403
     request.refresh_from_db()
-    assert request.product == "Accounts"
+    assert request.internal_notes == "Accounts"
     response = client.post(REQUESTS, {"action": "start_review", "_selected_action": [request.pk]})
     request.refresh_from_db()
     assert request.status == S.RECEIVED

@@ -163,7 +163,6 @@ def test_numbers_are_written_as_numbers():
 DESK_TEXT = {
     "reference": "=REQ-1+1",
     "authority": "@SUM(1+1)*cmd|' /C calc'!A0",
-    "product": "+Mail",
     "assignee": "-ana",
     "internal_notes": '=HYPERLINK("http://attacker.example","notes")',
 }
@@ -177,7 +176,6 @@ def hostile_desk_request(db):
         reference=DESK_TEXT["reference"],
         country="DE",
         authority=authority,
-        product=DESK_TEXT["product"],
         assignee=reviewer,
         internal_notes=DESK_TEXT["internal_notes"],
     )
@@ -214,7 +212,6 @@ def test_the_desk_export_still_round_trips_through_the_import(hostile_desk_reque
     imported = DataRequest.objects.select_related("authority", "assignee").get()
     assert imported.reference == DESK_TEXT["reference"]
     assert imported.authority.name == DESK_TEXT["authority"]
-    assert imported.product == DESK_TEXT["product"]
     assert imported.assignee.username == DESK_TEXT["assignee"]
     assert imported.internal_notes == DESK_TEXT["internal_notes"]
 

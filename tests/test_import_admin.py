@@ -14,7 +14,7 @@ from django.urls import reverse
 from requests_app import intake, roles, services
 from requests_app.admin import intake as admin_intake
 from requests_app.models import DataRequest, ImportRun
-from tests.factories import DataRequestFactory
+from tests.factories import DataRequestFactory, ProductFactory
 from tests.test_admin_desk import login_as, messages_of
 
 pytestmark = pytest.mark.django_db
@@ -267,7 +267,7 @@ def test_export_of_selected_or_filtered_requests_in_the_import_format(client):
 def test_an_admin_export_imports_back_unchanged(client):
     login_as(client, roles.REVIEWER)
     rows = [
-        DataRequestFactory(completed=True, product="Mail, Drive", internal_notes="a\nb"),
+        DataRequestFactory(completed=True, product=ProductFactory(code="mail"), internal_notes="a\nb"),
         DataRequestFactory(),
     ]
     data = export(client, query="?queue=all", _selected_action=[r.pk for r in rows])  # selected on "All"
@@ -277,7 +277,7 @@ def test_an_admin_export_imports_back_unchanged(client):
     result = intake.import_requests(io.BytesIO(data), file_name="export.csv")
     assert result.ok and result.created == 2
     again = DataRequest.objects.get(reference=rows[0].reference)
-    assert (again.product, again.internal_notes, again.outcome) == ("Mail, Drive", "a\nb", "all_data")
+    assert (again.product_id, again.internal_notes, again.outcome) == ("mail", "a\nb", "all_data")
 
 
 def test_an_upload_over_the_cap_is_refused_before_its_body_is_read(client, settings, tmp_path):

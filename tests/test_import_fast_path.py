@@ -16,7 +16,7 @@ from django.db import IntegrityError, connection, transaction
 from requests_app import intake, services
 from requests_app.intake import bulkload, columns, fast, reading, writers
 from requests_app.models import Authority, DataRequest
-from tests.factories import DataRequestFactory, PauseDecisionFactory, UserFactory
+from tests.factories import DataRequestFactory, PauseDecisionFactory, ProductFactory, UserFactory
 from tests.test_importers import (
     FULL_HEADER,
     command,
@@ -52,7 +52,7 @@ def varied_rows(count: int, *, extra: bool) -> list[str]:
         # A new authority every 200 rows, first met in the middle of a chunk.
         authority = f"{code} office {n // 200}" if n % 9 else ""
         kind = "police" if authority else ""
-        product = ["", "Mail", "Photos", " Cloud "][n % 4]
+        product = ["", "mail", "photos", " cloud "][n % 4]
         row = (
             f"F-{n:05d},{country},{received},{request_type},{1 + n % 3},{authority},{kind},"
             f"{process},{product},{status},{outcome},{decided}"
@@ -67,6 +67,12 @@ def varied_rows(count: int, *, extra: bool) -> list[str]:
 def hk_pause():
     """The pause that holds (and lets the file say on_hold for) HK legal-process requests."""
     return PauseDecisionFactory(country="HK", effective_from=datetime.date(2019, 7, 6))
+
+
+@pytest.fixture(autouse=True)
+def products():
+    """The products the test files name."""
+    return [ProductFactory(code=code) for code in ("mail", "photos", "cloud")]
 
 
 @pytest.fixture

@@ -12,7 +12,13 @@ from django.db import IntegrityError, connection
 from requests_app import intake, services
 from requests_app.intake import reading, writers
 from requests_app.models import Authority, DataRequest, ImportRun
-from tests.factories import AuthorityFactory, DataRequestFactory, PauseDecisionFactory, UserFactory
+from tests.factories import (
+    AuthorityFactory,
+    DataRequestFactory,
+    PauseDecisionFactory,
+    ProductFactory,
+    UserFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -66,9 +72,10 @@ def existing():
 
 
 def test_a_clean_file_is_imported_with_every_design_column(tmp_path):
+    ProductFactory(code="mail")
     data = csv_bytes(
         FULL_HEADER,
-        "R-1,DE,2020-03-10,legal_process,3,Bundeskriminalamt,police,search_warrant,Mail,completed,"
+        "R-1,DE,2020-03-10,legal_process,3,Bundeskriminalamt,police,search_warrant,mail,completed,"
         "some_data,2020-04-01",
         "R-2,FR,2020-08-01,emergency,1,,,,,in_review,,",
         "R-3,US,2021-01-05,preservation,1,FBI,police,,,,,",
@@ -76,12 +83,12 @@ def test_a_clean_file_is_imported_with_every_design_column(tmp_path):
     out, _ = command(tmp_path, data)
     assert "created 3" in out
     r1 = DataRequest.objects.get(reference="R-1")
-    assert (r1.country.code, r1.request_type, r1.accounts_specified, r1.legal_process, r1.product) == (
+    assert (r1.country.code, r1.request_type, r1.accounts_specified, r1.legal_process_id, r1.product_id) == (
         "DE",
         "legal_process",
         3,
         "search_warrant",
-        "Mail",
+        "mail",
     )
     assert (r1.status, r1.outcome, r1.decided_on) == (S.COMPLETED, "some_data", datetime.date(2020, 4, 1))
     assert (r1.authority.name, r1.authority.country.code, r1.authority.kind) == (
@@ -147,8 +154,8 @@ def test_blank_lines_and_empty_trailing_columns_are_skipped():
 
 def test_a_row_one_field_too_long_is_refused_even_if_the_extra_field_is_empty():
     # An unquoted comma in a text value shifts the rest: accepting the empty last cell would
-    # store "Mail" as the product and " Chat" as the notes without a word.
-    header = HEADER + ",product,internal_notes"
+    # store "Mail" as the authority and " Chat" as the notes without a word.
+    header = HEADER + ",authority,internal_notes"
     result = run(csv_bytes(header, "R-1,DE,2020-03-10,legal_process,1,Mail, Chat,"))
     assert [str(error) for error in result.errors] == ["line 2: 8 fields, but the header names 7 columns"]
     assert not DataRequest.objects.exists()
@@ -160,7 +167,7 @@ def test_choices_in_another_case_are_accepted():
     )
     assert run(data).ok
     request = DataRequest.objects.get()
-    assert (request.request_type, request.legal_process, request.status, request.outcome) == (
+    assert (request.request_type, request.legal_process_id, request.status, request.outcome) == (
         "legal_process",
         "subpoena",
         "completed",
@@ -170,7 +177,7 @@ def test_choices_in_another_case_are_accepted():
 
 
 def test_quoted_values_may_hold_commas_quotes_and_line_breaks():
-    header = HEADER + ",product,internal_notes"
+    header = HEADER + ",authority,internal_notes"
     data = csv_bytes(
         header,
         'R-1,DE,2020-03-10,legal_process,1,"Mail, Drive","Said ""urgent"".\nCall back\\later\t!"',
@@ -179,7 +186,7 @@ def test_quoted_values_may_hold_commas_quotes_and_line_breaks():
     result = run(data)
     assert result.ok, result.error_lines()
     first = DataRequest.objects.get(reference="R-1")
-    assert first.product == "Mail, Drive"
+    assert first.authority.name == "Mail, Drive"
     assert first.internal_notes == 'Said "urgent".\nCall back\\later\t!'
     # Line numbers count physical lines: R-2 starts on line 4 although it is the second row.
     bad = csv_bytes(
@@ -316,7 +323,8 @@ WORKFLOW_REJECTIONS = [
     (
         "legal process on an emergency",
         "R-9,DE,2020-03-10,emergency,1,,,subpoena,,,,",
-        "line 3, column legal_process, value 'subpoena': only a legal_process request has a legal process",
+        "line 3, column legal_process, value 'subpoena': Only a legal-process request has a legal "
+        "process (this one is emergency).",
     ),
     (
         "unknown authority kind",
@@ -353,7 +361,7 @@ def test_each_workflow_rejection_names_line_and_reason_and_writes_nothing(
 def test_a_file_that_is_not_utf8_is_rejected_with_its_line(tmp_path, existing):
     before = table_counts()
     data = csv_bytes(
-        HEADER + ",product", GOOD_ROW + ",Mail", "R-2,DE,2020-03-10,legal_process,1,Caf\u00e9"
+        HEADER + ",authority", GOOD_ROW + ",Mail", "R-2,DE,2020-03-10,legal_process,1,Caf\u00e9"
     ).replace("Caf\u00e9".encode(), "Caf\u00e9".encode("latin-1"))
     with pytest.raises(CommandError) as raised:
         command(tmp_path, data)
@@ -366,7 +374,7 @@ def test_the_line_of_a_byte_that_is_not_utf8_is_counted_as_the_reader_counts_lin
     # Far into the file (past the first chunks read), after accented names that chunks split.
     rows = [f"R-{n},DE,2020-03-10,legal_process,1,M\u00fcnchen \u00e9t\u00e9" for n in range(5000)]
     rows[4321] = rows[4321].replace("M\u00fcnchen", "Caf\u00e9 latin-1")
-    data = csv_bytes(HEADER + ",product", *rows, end=end).replace(
+    data = csv_bytes(HEADER + ",authority", *rows, end=end).replace(
         "Caf\u00e9 latin-1".encode(), "Caf\u00e9 latin-1".encode("latin-1")
     )
     result = run(data)
@@ -737,23 +745,24 @@ def test_a_pause_that_ended_holds_nothing():
 
 def test_update_changes_existing_requests_through_the_services_with_history(tmp_path):
     reviewer = UserFactory(username="reviewer")
-    old = DataRequestFactory(reference="OLD-1", country="DE", accounts_specified=1, product="")
+    ProductFactory(code="mail")
+    old = DataRequestFactory(reference="OLD-1", country="DE", accounts_specified=1)
     same = DataRequestFactory(
         reference="SAME-1", country="DE", accounts_specified=1, received_on=datetime.date(2020, 3, 10)
     )
     before_history = old.history.count()
     data = csv_bytes(
         HEADER + ",product,status,outcome,outcome_reason,decided_on",
-        f"OLD-1,DE,{old.received_on},legal_process,5,Mail,completed,rejected,overbroad,{old.received_on}",
+        f"OLD-1,DE,{old.received_on},legal_process,5,mail,completed,rejected,overbroad,{old.received_on}",
         "SAME-1,DE,2020-03-10,legal_process,1,,received,,,",
         "NEW-1,DE,2020-03-10,legal_process,1,,,,,",
     )
     out, _ = command(tmp_path, data, "--update", "--user", "reviewer")
     assert "created 1" in out and "updated 1" in out and "1 unchanged" in out
     old.refresh_from_db()
-    assert (old.accounts_specified, old.product, old.status, old.outcome) == (
+    assert (old.accounts_specified, old.product_id, old.status, old.outcome) == (
         5,
-        "Mail",
+        "mail",
         S.COMPLETED,
         "rejected",
     )
@@ -874,8 +883,8 @@ def varied_requests():
         country="DE",
         authority=bka,
         request_type="legal_process",
-        legal_process="search_warrant",
-        product="Mail, Drive",
+        legal_process_id="search_warrant",
+        product=ProductFactory(code="mail", name="Mail, Drive"),
         accounts_specified=1024,
         received_on=datetime.date(2020, 3, 10),
         acknowledged_on=datetime.date(2020, 3, 11),
@@ -1065,12 +1074,13 @@ def test_a_lone_cr_ends_a_line_too():
 
 
 def test_rows_taking_the_short_cut_are_stored_like_fully_checked_ones():
+    ProductFactory(code="mail")
     pause = PauseDecisionFactory(country="HK", effective_from=datetime.date(2020, 7, 6))
     rows = []
     for n in range(40):
         rows.append(
             f'S-{n},{"hk" if n % 2 else "HK"},2021-01-0{1 + n % 5},legal_process,"1,024",Police {n % 2},'
-            f"police,subpoena,Mail,{'completed' if n % 4 == 0 else 'received'},"
+            f"police,subpoena,mail,{'completed' if n % 4 == 0 else 'received'},"
             f"{'no_data' if n % 4 == 0 else ''},{'2021-02-01' if n % 4 == 0 else ''}"
         )
     result = run(csv_bytes(FULL_HEADER, *rows))
@@ -1082,12 +1092,12 @@ def test_rows_taking_the_short_cut_are_stored_like_fully_checked_ones():
             request.country.code,
             request.accounts_specified,
             request.authority.name,
-            request.product,
+            request.product_id,
         ) == (
             "HK",
             1024,
             f"Police {n % 2}",
-            "Mail",
+            "mail",
         )
         if n % 4 == 0:
             assert (request.status, request.outcome, request.decided_on, request.held_by) == (

@@ -40,7 +40,6 @@ def clean_errors(obj) -> dict[str, list[str]]:
     [
         ("request_type", "telepathy", "request_type_valid"),
         ("status", "lost", "request_status_valid"),
-        ("legal_process", "letter", "request_legal_process_valid"),
         ("outcome_reason", "whim", "request_outcome_reason_valid"),
         ("pause_exception", "convenience", "request_pause_exception_valid"),
     ],
@@ -51,6 +50,25 @@ def test_request_choices_are_constrained(field, value, constraint):
     setattr(req, field, value)
     errors = clean_errors(req)
     assert "is not a valid choice" in errors[field][0]
+
+
+def test_a_legal_process_must_be_one_of_the_managed_list():
+    req = DataRequestFactory()
+    req.legal_process_id = "letter"
+    assert "is not a valid choice" in clean_errors(req)["legal_process"][0]
+    req.legal_process_id = "search_warrant"  # one of the list's first entries (migration 0016)
+    req.full_clean()
+
+
+def test_only_a_legal_process_request_has_a_legal_process():
+    req = DataRequestFactory(request_type=DataRequest.RequestType.EMERGENCY)
+    assert_db_refuses(
+        DataRequest.objects.filter(pk=req.pk), "request_legal_process_only_legal", legal_process="subpoena"
+    )
+    req.legal_process_id = "subpoena"
+    assert clean_errors(req)["legal_process"] == [
+        "Only a legal-process request has a legal process (this one is emergency)."
+    ]
 
 
 def test_completed_outcome_must_be_a_known_choice():

@@ -250,14 +250,18 @@ def test_a_failing_decision_applies_nothing():
 
 
 def test_second_of_two_concurrent_edits_is_refused_and_the_first_kept():
-    request = DataRequestFactory(product="Accounts")
+    request = DataRequestFactory(internal_notes="Accounts")
     first_view, second_view = DataRequest.objects.get(pk=request.pk), DataRequest.objects.get(pk=request.pk)
-    services.request_update(request=first_view, expected_version=first_view.version, product="Messaging")
+    services.request_update(
+        request=first_view, expected_version=first_view.version, internal_notes="Messaging"
+    )
     with pytest.raises(services.ConcurrentEditError) as excinfo:
-        services.request_update(request=second_view, expected_version=second_view.version, product="Photos")
+        services.request_update(
+            request=second_view, expected_version=second_view.version, internal_notes="Photos"
+        )
     assert "was changed" in excinfo.value.messages[0]
     request.refresh_from_db()
-    assert request.product == "Messaging"
+    assert request.internal_notes == "Messaging"
 
 
 def test_a_hold_makes_an_open_edit_form_stale():
@@ -267,7 +271,7 @@ def test_a_hold_makes_an_open_edit_form_stale():
         today=TODAY, country="HK", status="paused", effective_from=datetime.date(2020, 7, 6)
     )
     with pytest.raises(services.ConcurrentEditError):
-        services.request_update(request=request, expected_version=opened_version, product="x")
+        services.request_update(request=request, expected_version=opened_version, internal_notes="x")
 
 
 def test_update_refuses_workflow_fields():

@@ -21,9 +21,7 @@ from .columns import (
     DISCLOSURES,
     HOLD_CANDIDATES,
     LEGAL,
-    LEGAL_PROCESSES,
     MAX_COUNT,
-    MAX_PRODUCT,
     MAX_REFERENCE,
     ON_HOLD,
     OUTCOME_REASONS,
@@ -45,7 +43,12 @@ _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
 _COUNT = re.compile(r"\d+|\d{1,3}(?:,\d{3})+", re.ASCII)  # "1024" or "1,024"
 # Free text that our own export protected from formula injection ("'=...", see
 # exports.csv_safe) is stored as it was; the other columns never start with "'".
-_FREE_TEXT = (0, 5, 8, 18, 19)  # reference, authority, product, assignee, internal_notes
+_FREE_TEXT = (0, 5, 18, 19)  # reference, authority, assignee, internal_notes
+# Where a Publisher adds the codes of the managed lists.
+_MANAGED = {
+    "legal_process": " (a Publisher adds legal processes in the admin)",
+    "product": " (a Publisher adds products in the admin)",
+}
 
 
 # --- value checks ----------------------------------------------------------------------------
@@ -104,6 +107,8 @@ class RowChecker:
         today: datetime.date,
         update: bool,
         countries: frozenset[str],
+        legal_processes: frozenset[str],
+        products: frozenset[str],
         holding: dict[tuple[str, str], str],
         references: References,
         learnt: Learnt,
@@ -114,6 +119,7 @@ class RowChecker:
         self.result, self.header, self.update = result, header, update
         self.today, self.today_iso = today, today.isoformat()
         self.countries, self.holding = countries, holding
+        self.legal_processes, self.products = legal_processes, products
         self.references, self.learnt, self.authorities, self.users = references, learnt, authorities, users
         self.file_versions: dict[int, int] = {}  # line -> the version the file gives (--update only)
         self.unheld_on_hold: set[int] = set()  # lines of this batch saying on_hold that nothing holds
@@ -164,12 +170,10 @@ class RowChecker:
             request_type = self._choice(line, "request_type", request_type, REQUEST_TYPES, "request type")
         count = learnt.good_counts.get(accounts) or self._count(line, accounts)
         status, outcome, decided = self._decision(line, status, outcome, decided)
-        if legal_process and (legal_process not in LEGAL_PROCESSES or request_type != LEGAL):
+        if legal_process and (legal_process not in self.legal_processes or request_type != LEGAL):
             legal_process = self._legal_process(line, legal_process, request_type)
-        if product and (len(product) > MAX_PRODUCT or "\x00" in product):
-            self.result.add_error(
-                line, "product", product, f"longer than {MAX_PRODUCT} characters or contains NUL"
-            )
+        if product and product not in self.products:
+            product = self._choice(line, "product", product, self.products, "product")
         acknowledged = self._acknowledged(line, acknowledged, received) if acknowledged else N
         details = (disclosure, outcome_reason, pause_exception, user_notification)
         if any(details) or delayed_until:
@@ -179,7 +183,7 @@ class RowChecker:
         authority_id = self._authority(line, authority, authority_kind, code)
         assignee_id = (self.users.get(assignee) or self._unknown_user(line, assignee)) if assignee else N
         return (
-            reference, code, authority_id, request_type, legal_process, product, count, received,
+            reference, code, authority_id, request_type, legal_process or N, product or N, count, received,
             acknowledged, status, outcome, *details, delayed_until or N, decided, assignee_id,
             N,  # held_by_id: see _held
             internal_notes,
@@ -261,14 +265,13 @@ class RowChecker:
                 self.result.add_error(line, field, values.get(field, ""), message)
 
     def _legal_process(self, line: int, legal_process: str, request_type: str) -> str:
-        if legal_process not in LEGAL_PROCESSES:
+        if legal_process not in self.legal_processes:
             legal_process = self._choice(
-                line, "legal_process", legal_process, LEGAL_PROCESSES, "legal process"
+                line, "legal_process", legal_process, self.legal_processes, "legal process"
             )
-        if request_type != LEGAL and request_type in REQUEST_TYPES:
-            self.result.add_error(
-                line, "legal_process", legal_process, "only a legal_process request has a legal process"
-            )
+        problem = rules.legal_process_problem(request_type, legal_process)
+        if request_type in REQUEST_TYPES and problem:
+            self.result.add_error(line, "legal_process", legal_process, problem)
         return legal_process
 
     def _acknowledged(self, line: int, acknowledged: str, received: str) -> str:
@@ -377,8 +380,9 @@ class RowChecker:
         if not value:
             self.result.add_error(line, column, "", f"required: the {kind}")
         else:
+            known = ", ".join(sorted(allowed)) or "none yet"
             self.result.add_error(
-                line, column, value, f"unknown {kind}; use one of: {', '.join(sorted(allowed))}"
+                line, column, value, f"unknown {kind}; use one of: {known}{_MANAGED.get(column, '')}"
             )
         return value
 
@@ -408,7 +412,6 @@ class RowChecker:
                 "country",
                 "request_type",
                 "accounts_specified",
-                "legal_process",
                 "status",
                 "outcome",
             ):

@@ -53,7 +53,6 @@ REQUIRED_COLUMNS = DESIGN_COLUMNS[:5]
 S = DataRequest.Status
 STATUSES = frozenset(S.values)
 REQUEST_TYPES = frozenset(DataRequest.RequestType.values)
-LEGAL_PROCESSES = frozenset(DataRequest.LegalProcess.values)
 OUTCOMES = frozenset(DataRequest.Outcome.values)
 DISCLOSURES = frozenset(DataRequest.Disclosure.values)
 OUTCOME_REASONS = frozenset(DataRequest.OutcomeReason.values)
@@ -73,7 +72,6 @@ OTHER_KIND = Authority.Kind.OTHER.value
 
 MAX_COUNT = 2_147_483_647  # PositiveIntegerField on PostgreSQL
 MAX_REFERENCE = DataRequest._meta.get_field("reference").max_length
-MAX_PRODUCT = DataRequest._meta.get_field("product").max_length
 MAX_AUTHORITY = Authority._meta.get_field("name").max_length
 COPY_SPECIAL = re.compile(r"[\\\t\n\r\x00]")  # characters COPY's text format reads specially
 
@@ -84,8 +82,8 @@ ROW_FIELDS = (
     "country",
     "authority_id",
     "request_type",
-    "legal_process",
-    "product",
+    "legal_process_id",
+    "product_id",
     "accounts_specified",
     "received_on",
     "acknowledged_on",
@@ -110,12 +108,12 @@ BULK_FIELDS = (
     "reference",
     "country",
     "request_type",
-    "legal_process",
+    "legal_process_id",
     "status",
     "outcome",
     "held_by_id",
     "authority_id",
-    "product",
+    "product_id",
     "accounts_specified",
     "received_on",
     "decided_on",
@@ -125,6 +123,8 @@ NULLABLE = frozenset(
     R[name]
     for name in (
         "authority_id",
+        "legal_process_id",
+        "product_id",
         "acknowledged_on",
         "notification_delayed_until",
         "decided_on",
@@ -136,9 +136,14 @@ DATES = frozenset(
     R[name] for name in ("received_on", "acknowledged_on", "notification_delayed_until", "decided_on")
 )
 INTEGERS = frozenset(R[name] for name in ("authority_id", "accounts_specified", "assignee_id", "held_by_id"))
-TEXTS = (R["reference"], R["product"], R["internal_notes"])
+TEXTS = (R["reference"], R["internal_notes"])
 # File column -> the DataRequest attribute it sets (authority_kind belongs to the authority).
-ATTRIBUTE = {column: column for column in COLUMNS} | {"authority": "authority_id", "assignee": "assignee_id"}
+ATTRIBUTE = {column: column for column in COLUMNS} | {
+    "authority": "authority_id",
+    "assignee": "assignee_id",
+    "legal_process": "legal_process_id",  # the managed lists' codes, kept in foreign keys
+    "product": "product_id",
+}
 
 N = "\\N"  # NULL in COPY's text format
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from array import array
 from operator import itemgetter
 
-from .columns import COPY_SPECIAL, N, R
+from .columns import N, R
 
 SHORT_CUT_ENTRIES = 100_000  # verdicts, authorities and products remembered, at most
 _RAW_VERDICT = itemgetter(1, 3, 7, 9, 10, 11)  # country, type, process, status, outcome, decided
@@ -81,7 +81,7 @@ class Learnt:
         decided_fields = (
             code,
             row[R["request_type"]],
-            row[R["legal_process"]],
+            row[R["legal_process_id"]],
             row[R["status"]],
             row[R["outcome"]],
             row[R["held_by_id"]],
@@ -93,9 +93,7 @@ class Learnt:
             "\t".join(decided_fields),
         )
         self.known_authorities[(raw[5], raw[6], code)] = row[R["authority_id"]]
-        product = row[R["product"]]
-        if not COPY_SPECIAL.search(product):  # (write_text takes it as it is)
-            self.known_products[raw[8]] = product
+        self.known_products[raw[8]] = row[R["product_id"]]  # a managed code or N: COPY takes it as it is
 
     def learn_version(self, version: str) -> None:
         if len(self.good_versions) < SHORT_CUT_ENTRIES:

@@ -19,7 +19,7 @@ from django.db.models import UniqueConstraint
 from django.utils import timezone
 
 from .. import jurisdictions, services
-from ..models import DataRequest, ImportRun
+from ..models import DataRequest, ImportRun, LegalProcess, Product
 from .authorities import Authorities
 from .batches import BatchLoop, first_line_of
 from .checks import RowChecker
@@ -119,6 +119,8 @@ class _Context:
     """What the checks need from the database, loaded once before the rows are read."""
 
     countries: frozenset[str]
+    legal_processes: frozenset[str]  # the managed lists' codes
+    products: frozenset[str]
     holding: dict[tuple[str, str], str]  # (country, type) -> the pause that holds it
     authorities: Authorities
     users: dict[str, str]
@@ -138,7 +140,14 @@ class _Context:
             str(username): str(pk)
             for pk, username in User._default_manager.values_list("pk", User.USERNAME_FIELD)
         }
-        return cls(codes, holding, Authorities(result, options.actor, codes), users)
+        return cls(
+            codes,
+            frozenset(LegalProcess.objects.values_list("code", flat=True)),
+            frozenset(Product.objects.values_list("code", flat=True)),
+            holding,
+            Authorities(result, options.actor, codes),
+            users,
+        )
 
 
 def _import_once(source: BinaryIO, options: _Options, *, keep_references: bool) -> tuple[ImportResult, bool]:
@@ -275,6 +284,8 @@ def _loop(result, writer, header, context: _Context, options: _Options, keep_ref
         today=options.today,
         update=options.update,
         countries=context.countries,
+        legal_processes=context.legal_processes,
+        products=context.products,
         holding=context.holding,
         references=references,
         learnt=learnt,

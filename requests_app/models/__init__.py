@@ -7,6 +7,7 @@ show a message a reviewer understands). Keep the two in step: the tests exercise
 - ``requests``: Authority and DataRequest, the register of requests.
 - ``pauses``: PauseDecision, the register of pause decisions, and what the public sees of one.
 - ``publishing``: Publication and its FigureRows, the published figures; PublicState.
+- ``catalog``: LegalProcess and Product, the managed lists figures are broken down by.
 - ``intake``: ImportRun, the audit record of a CSV import.
 - ``base``: what they share (a constraint helper, a field, the history recorder).
 
@@ -16,6 +17,7 @@ reading aid, not an interface.
 
 from ..choices import RequestType
 from .base import BytewiseCharField, choices_check
+from .catalog import LegalProcess, Product
 from .intake import ImportRun
 from .pauses import PUBLIC_PAUSE_FIELDS, PauseDecision, PauseDecisionQuerySet
 from .publishing import FigureRow, OutcomeReasonRow, Publication, PublicState
@@ -29,8 +31,10 @@ __all__ = [
     "FigureRow",
     "OutcomeReasonRow",
     "ImportRun",
+    "LegalProcess",
     "PauseDecision",
     "PauseDecisionQuerySet",
+    "Product",
     "PublicState",
     "Publication",
     "RequestType",

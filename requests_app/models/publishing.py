@@ -7,9 +7,10 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Coalesce
 from django_countries.fields import CountryField
 
-from ..choices import OutcomeReason, PublicationSource, RequestType
+from ..choices import OutcomeReason, PublicationSource, PublishedRequestType, RequestType
 from ..numbers import percent
 from ..periods import Period, validate_period_label
 from .base import choices_check
@@ -53,32 +54,71 @@ class Publication(models.Model):
 
 
 class FigureRow(models.Model):
-    """Published figures for one (country, request type) in one publication."""
+    """Published figures for one (jurisdiction, request type, legal process, product) in one
+    publication, at the finest grain published: the rows of a publication never overlap, so
+    summing them never counts a request twice. A blank legal process or product: not broken
+    down by it. A blank count: not reported (old reports), never zero."""
 
     publication = models.ForeignKey(Publication, on_delete=models.CASCADE, related_name="rows")
     country = CountryField()
-    request_type = models.CharField(max_length=20, choices=RequestType.choices)
+    request_type = models.CharField(max_length=20, choices=PublishedRequestType.choices)
+    legal_process = models.ForeignKey(
+        "LegalProcess",
+        to_field="code",
+        db_column="legal_process",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    product = models.ForeignKey(
+        "Product", to_field="code", db_column="product", on_delete=models.PROTECT, null=True, blank=True,
+        related_name="+",
+    )  # fmt: skip
     requests = models.PositiveIntegerField()
-    accounts_specified = models.PositiveIntegerField()
-    requests_with_data_produced = models.PositiveIntegerField()
+    accounts_specified = models.PositiveIntegerField(null=True, blank=True)
+    requests_with_data_produced = models.PositiveIntegerField(null=True, blank=True)
+    # An old report that gave a percentage rather than a count: kept exactly as it was published
+    # (recomputing it from a rounded count would change what the platform said).
+    percent_as_published = models.DecimalField(max_digits=7, decimal_places=3, null=True, blank=True)
     # NULL = not known: figures imported from reports published before the pause register existed.
     requests_received_during_pause = models.PositiveIntegerField(default=0, null=True, blank=True)
     requests_produced_under_pause_exception = models.PositiveIntegerField(default=0, null=True, blank=True)
     median_days_to_decision = models.DecimalField(max_digits=8, decimal_places=1, null=True, blank=True)
+    # The median over all the rows of the same jurisdiction and request type (the same on each of
+    # them): a median of the whole cannot be derived from the medians of its parts, and the
+    # country page shows it per type. Not in the public data, which has each row's own.
+    type_median_days_to_decision = models.DecimalField(
+        max_digits=8, decimal_places=1, null=True, blank=True
+    )
 
     class Meta:
-        ordering = ["country", "request_type"]
+        ordering = ["country", "request_type", "legal_process", "product"]
         constraints = [
+            # Blank (not broken down) counts as one value: two rows of the same grain are one too many.
             models.UniqueConstraint(
-                fields=["publication", "country", "request_type"], name="figure_unique_per_publication"
+                "publication",
+                "country",
+                "request_type",
+                Coalesce("legal_process", models.Value("")),
+                Coalesce("product", models.Value("")),
+                name="figure_unique_per_publication",
             ),
             models.CheckConstraint(
-                condition=choices_check("request_type", RequestType),
+                condition=choices_check("request_type", PublishedRequestType),
                 name="figure_request_type_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(legal_process__isnull=True) | Q(request_type=RequestType.LEGAL_PROCESS),
+                name="figure_legal_process_only_legal",
             ),
             models.CheckConstraint(
                 condition=Q(requests_with_data_produced__lte=models.F("requests")),
                 name="figure_produced_lte_requests",
+            ),
+            models.CheckConstraint(
+                condition=Q(percent_as_published__gte=0) & Q(percent_as_published__lte=100),
+                name="figure_percent_0_100",
             ),
             models.CheckConstraint(
                 condition=Q(requests_received_during_pause__lte=models.F("requests")),
@@ -93,13 +133,17 @@ class FigureRow(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.publication} {self.country.code} {self.request_type}"
+        grain = " ".join(filter(None, [self.legal_process_id, self.product_id]))
+        return f"{self.publication} {self.country.code} {self.request_type} {grain}".rstrip()
 
     @property
     def percent_with_data_produced(self) -> Decimal | None:
-        """One decimal, rounded half up, computed from counts; None for preservation (nothing is
-        produced) and for a row without requests."""
-        if self.request_type == RequestType.PRESERVATION:
+        """As published when an old report gave only a percentage; otherwise one decimal,
+        rounded half up, computed from counts; None for preservation (nothing is produced),
+        for a row without requests and where the count was not reported."""
+        if self.percent_as_published is not None:
+            return self.percent_as_published
+        if self.request_type == RequestType.PRESERVATION or self.requests_with_data_produced is None:
             return None
         return percent(self.requests_with_data_produced, self.requests)
 

@@ -16,7 +16,6 @@ from ..choices import (
     PRODUCED_OUTCOMES,
     AuthorityKind,
     Disclosure,
-    LegalProcess,
     Outcome,
     OutcomeReason,
     PauseException,
@@ -67,7 +66,6 @@ class DataRequest(models.Model):
 
     # Choices live at module level (Meta constraints need them); aliased here for callers.
     RequestType = RequestType
-    LegalProcess = LegalProcess
     Status = RequestStatus
     Outcome = Outcome
     Disclosure = Disclosure
@@ -86,10 +84,29 @@ class DataRequest(models.Model):
         Authority, on_delete=models.PROTECT, null=True, blank=True, related_name="requests"
     )
     request_type = models.CharField(max_length=20, choices=RequestType.choices)
-    legal_process = models.CharField(
-        max_length=20, choices=LegalProcess.choices, blank=True, help_text="Kind of legal process."
+    # By code (db_column keeps the column named for what it holds: the code files carry).
+    legal_process = models.ForeignKey(
+        "LegalProcess",
+        to_field="code",
+        db_column="legal_process",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,  # nothing looks requests up by it; every import would pay its upkeep
+        help_text="Kind of legal process (legal-process requests only).",
     )
-    product = models.CharField(max_length=100, blank=True)
+    product = models.ForeignKey(
+        "Product",
+        to_field="code",
+        db_column="product",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,
+        help_text="The product the request is about.",
+    )
     accounts_specified = models.PositiveIntegerField(
         default=1, help_text="Accounts named in the request (at least 1)."
     )
@@ -199,8 +216,8 @@ class DataRequest(models.Model):
                 condition=choices_check("request_type", RequestType), name="request_type_valid"
             ),
             models.CheckConstraint(
-                condition=choices_check("legal_process", LegalProcess, blank=True),
-                name="request_legal_process_valid",
+                condition=Q(legal_process__isnull=True) | Q(request_type=RequestType.LEGAL_PROCESS),
+                name="request_legal_process_only_legal",
             ),
             models.CheckConstraint(
                 condition=choices_check("status", RequestStatus), name="request_status_valid"
@@ -284,8 +301,8 @@ class DataRequest(models.Model):
                 add(field, message)
         if self.held_by_id and self.status != self.Status.ON_HOLD:
             add("held_by", "Only a request on hold can be held by a pause decision.")
-        if self.request_type and self.request_type != self.RequestType.LEGAL_PROCESS and self.legal_process:
-            add("legal_process", "The legal-process detail only applies to legal-process requests.")
+        if problem := rules.legal_process_problem(self.request_type, self.legal_process_id):
+            add("legal_process", problem)
         if self.user_notification == self.UserNotification.DELAYED and not self.notification_delayed_until:
             add("notification_delayed_until", "Give the date until which notification is delayed.")
         if errors:

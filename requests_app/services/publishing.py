@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -59,7 +60,8 @@ def _held_on(day_field: str, holds: list[PauseDecision]) -> Q:
 
 
 def period_figures_queryset(*, period: Period, holds: list[PauseDecision]):
-    """The figures of ``period`` per (country, request type), as ONE aggregate query.
+    """The figures of ``period`` per (country, request type, legal process, product), the finest
+    grain the desk records, as ONE aggregate query.
 
     Counting rules (documented on /data/):
     - a request counts in the period in which it was received, whatever its state today;
@@ -86,7 +88,7 @@ def period_figures_queryset(*, period: Period, holds: list[PauseDecision]):
     return (
         DataRequest.objects.filter(received_on__gte=period.start, received_on__lte=period.end)
         .order_by()
-        .values("country", "request_type")
+        .values("country", "request_type", "legal_process", "product")
         .annotate(
             n_requests=Count("pk"),
             n_accounts=Sum("accounts_specified"),
@@ -97,7 +99,7 @@ def period_figures_queryset(*, period: Period, holds: list[PauseDecision]):
                 DaysBetween("decided_on", "received_on"), filter=Q(status=DataRequest.Status.COMPLETED)
             ),
         )
-        .order_by("country", "request_type")
+        .order_by("country", "request_type", "legal_process", "product")
     )
 
 
@@ -170,17 +172,21 @@ def period_publish(
     publication = _publication_create(
         period=period, source=Publication.Source.COMPUTED, actor=actor, note=note
     )
+    type_medians = period_type_medians(period=period)
     FigureRow.objects.bulk_create(
         FigureRow(
             publication=publication,
             country=figure["country"],
             request_type=figure["request_type"],
+            legal_process_id=figure["legal_process"],
+            product_id=figure["product"],
             requests=figure["n_requests"],
             accounts_specified=figure["n_accounts"],
             requests_with_data_produced=figure["n_produced"],
             requests_received_during_pause=figure["n_during_pause"],
             requests_produced_under_pause_exception=figure["n_under_exception"],
             median_days_to_decision=one_decimal(figure["median_days"]),
+            type_median_days_to_decision=type_medians.get((figure["country"], figure["request_type"])),
         )
         for figure in figures
     )
@@ -188,6 +194,20 @@ def period_publish(
         OutcomeReasonRow(publication=publication, **reason) for reason in period_reasons(period=period)
     )
     return publication
+
+
+def period_type_medians(*, period: Period) -> dict[tuple[str, str], Decimal | None]:
+    """Median days from receipt to decision per (country, request type) over the completed
+    requests of ``period``: one grouped query."""
+    return {
+        (row["country"], row["request_type"]): one_decimal(row["median_days"])
+        for row in DataRequest.objects.filter(
+            received_on__gte=period.start, received_on__lte=period.end, status=DataRequest.Status.COMPLETED
+        )
+        .order_by()
+        .values("country", "request_type")
+        .annotate(median_days=Median(DaysBetween("decided_on", "received_on")))
+    }
 
 
 def period_reasons(*, period: Period) -> list[dict]:
@@ -207,14 +227,18 @@ def period_reasons(*, period: Period) -> list[dict]:
 
 @dataclass(frozen=True)
 class ImportedFigure:
-    """One validated row of a historical figures file (see ``figures_import``)."""
+    """One validated row of a historical figures file (see ``figures_import``). None: the report
+    did not break the row down (legal process, product) or did not report the figure."""
 
     period: Period
     country: str
     request_type: str
     requests: int
-    accounts_specified: int
-    requests_with_data_produced: int
+    accounts_specified: int | None = None
+    requests_with_data_produced: int | None = None
+    percent_with_data_produced: Decimal | None = None
+    legal_process: str | None = None
+    product: str | None = None
 
 
 IMPORTED_FIRST_NOTE = "Figures imported from the report published before this system."
@@ -256,9 +280,12 @@ def figures_import(*, figures: list[ImportedFigure], actor=None, note: str = "")
                 publication=publication,
                 country=figure.country,
                 request_type=figure.request_type,
+                legal_process_id=figure.legal_process,
+                product_id=figure.product,
                 requests=figure.requests,
                 accounts_specified=figure.accounts_specified,
                 requests_with_data_produced=figure.requests_with_data_produced,
+                percent_as_published=figure.percent_with_data_produced,
                 requests_received_during_pause=None,
                 requests_produced_under_pause_exception=None,
             )

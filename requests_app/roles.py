@@ -4,11 +4,14 @@ Reviewer: logs and decides requests; reads pause decisions and publications.
 Publisher: a reviewer who also records pause decisions, publishes periods and decisions, and keeps
 the managed lists (legal processes, products).
 Auditor: reads everything, history included; changes nothing.
+National security reviewer: the only role that sees national-security requests at all (together
+with a desk role: it grants nothing else).
 """
 
 REVIEWER = "Reviewer"
 PUBLISHER = "Publisher"
 AUDITOR = "Auditor"
+NATIONAL_SECURITY_REVIEWER = "National security reviewer"
 
 _READ_ALL = [
     "view_authority",
@@ -46,6 +49,14 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     REVIEWER: _REVIEWER,
     PUBLISHER: _PUBLISHER,
     AUDITOR: _READ_ALL,
+    NATIONAL_SECURITY_REVIEWER: [
+        "handle_national_security",
+        "view_nationalsecurityrequest",
+        "add_nationalsecurityrequest",
+        "change_nationalsecurityrequest",
+        "view_nationalsecuritycategory",
+        "change_nationalsecuritycategory",
+    ],
 }
 
 

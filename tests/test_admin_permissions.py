@@ -21,8 +21,9 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from requests_app import roles
+from requests_app import roles, services
 from requests_app.admin.workflow import STEPS
+from requests_app.models import NationalSecurityCategory
 from tests.factories import (
     AuthorityFactory,
     DataRequestFactory,
@@ -34,9 +35,10 @@ from tests.factories import (
 pytestmark = pytest.mark.django_db
 
 REVIEWER, PUBLISHER, AUDITOR = roles.REVIEWER, roles.PUBLISHER, roles.AUDITOR
+CLEARED = roles.NATIONAL_SECURITY_REVIEWER
 STAFF = "staff without a group"
 ANONYMOUS = "anonymous"
-ROLES = [REVIEWER, PUBLISHER, AUDITOR, STAFF, ANONYMOUS]
+ROLES = [REVIEWER, PUBLISHER, AUDITOR, CLEARED, STAFF, ANONYMOUS]
 DESK = {REVIEWER, PUBLISHER, AUDITOR}
 
 # --- what each role may do with each model ----------------------------------------------------
@@ -48,6 +50,9 @@ ACCESS = {
     # "Add" is the publish-a-period page; a publication itself is never changed.
     "requests_app.publication": {"see": DESK, "add": {PUBLISHER}, "change": set()},
     "requests_app.importrun": {"see": DESK, "add": set(), "change": set()},
+    # Only the cleared role knows national-security requests exist; their categories are the law's.
+    "requests_app.nationalsecurityrequest": {"see": {CLEARED}, "add": {CLEARED}, "change": {CLEARED}},
+    "requests_app.nationalsecuritycategory": {"see": {CLEARED}, "add": set(), "change": {CLEARED}},
     # Users, groups and login records are for superusers only.
     "auth.user": {"see": set(), "add": set(), "change": set()},
     "auth.group": {"see": set(), "add": set(), "change": set()},
@@ -162,7 +167,13 @@ def objects(db, tmp_path):
     UserFactory(username="someone-logged-in", password="pw-123456789")
     Client().post(reverse("admin:login"), {"username": "someone-logged-in", "password": "pw-123456789"})
     pause = PauseDecisionFactory()
+    ns_request = services.ns_request_create(
+        reference="NSL-MATRIX-1",
+        category=NationalSecurityCategory.objects.get(code="nsl"),
+        received_on=datetime.date(2020, 3, 1),
+    )
     return {
+        "requests_app.nationalsecurityrequest": ns_request,
         "requests_app.datarequest": DataRequestFactory(internal_notes="Internal."),
         "requests_app.authority": AuthorityFactory(),
         "requests_app.pausedecision": pause,
@@ -179,7 +190,7 @@ def client_for(role: str) -> Client:
     if role == ANONYMOUS:
         return client
     user = UserFactory(username=f"matrix-{role.replace(' ', '-')}".lower())
-    if role in DESK:
+    if role in DESK | {CLEARED}:
         user.groups.add(Group.objects.get(name=role))
     client.force_login(user)
     return client

@@ -166,4 +166,12 @@ def test_the_role_migrations_end_at_todays_roles():
     (a change to a role needs a migration that applies it)."""
     after_0005 = import_module("requests_app.migrations.0005_publisher_publishing_permissions").AFTER
     after_0006 = {role: {*codenames, "view_importrun"} for role, codenames in after_0005.items()}
-    assert after_0006 == {role: set(codenames) for role, codenames in roles.ROLE_PERMISSIONS.items()}
+    after_0016 = {
+        role: {*codenames, "view_legalprocess", "view_product"} for role, codenames in after_0006.items()
+    }
+    after_0016[roles.PUBLISHER] |= {
+        f"{verb}_{model}" for verb in ("add", "change", "delete") for model in ("legalprocess", "product")
+    }
+    national_security = import_module("requests_app.migrations.0017_national_security")
+    after_0017 = {**after_0016, national_security.ROLE: set(national_security.ROLE_PERMISSIONS)}
+    assert after_0017 == {role: set(codenames) for role, codenames in roles.ROLE_PERMISSIONS.items()}

@@ -115,6 +115,9 @@ EXPECTED = {
         "importrun": VIEW_ONLY,
     },
 }
+# National-security requests do not exist for any of these roles (only the cleared one sees them).
+for _models in EXPECTED.values():
+    _models.update(nationalsecurityrequest=HIDDEN, nationalsecuritycategory=HIDDEN)
 
 
 @pytest.fixture

@@ -17,6 +17,7 @@ it was. The modules, in the order a row meets them:
 - ``run``: the entry point; ``export``: the same format out; ``figures``: historical figures.
 """
 
+from .bands import is_banded, parse_bands
 from .columns import COLUMNS, DESIGN_COLUMNS, REQUIRED_COLUMNS
 from .export import export_csv, export_rows, records_csv
 from .figures import FiguresFileInvalid, decode, parse_figures
@@ -33,9 +34,11 @@ __all__ = [
     "ImportResult",
     "RowError",
     "decode",
+    "is_banded",
     "export_csv",
     "export_rows",
     "import_requests",
+    "parse_bands",
     "parse_figures",
     "records_csv",
 ]

@@ -8,6 +8,8 @@ show a message a reviewer understands). Keep the two in step: the tests exercise
 - ``pauses``: PauseDecision, the register of pause decisions, and what the public sees of one.
 - ``publishing``: Publication and its FigureRows, the published figures; PublicState.
 - ``catalog``: LegalProcess and Product, the managed lists figures are broken down by.
+- ``national_security``: national-security requests, their categories and published bands,
+  held apart from everything else.
 - ``intake``: ImportRun, the audit record of a CSV import.
 - ``base``: what they share (a constraint helper, a field, the history recorder).
 
@@ -19,11 +21,21 @@ from ..choices import RequestType
 from .base import BytewiseCharField, choices_check
 from .catalog import LegalProcess, Product
 from .intake import ImportRun
+from .national_security import (
+    CLEARED_PERMISSION,
+    NationalSecurityBand,
+    NationalSecurityCategory,
+    NationalSecurityRequest,
+)
 from .pauses import PUBLIC_PAUSE_FIELDS, PauseDecision, PauseDecisionQuerySet
 from .publishing import FigureRow, OutcomeReasonRow, Publication, PublicState
 from .requests import Authority, DataRequest
 
 __all__ = [
+    "CLEARED_PERMISSION",
+    "NationalSecurityBand",
+    "NationalSecurityCategory",
+    "NationalSecurityRequest",
     "PUBLIC_PAUSE_FIELDS",
     "Authority",
     "BytewiseCharField",

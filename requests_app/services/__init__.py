@@ -13,6 +13,7 @@ from ..choices import HOLDABLE_REQUEST_STATUSES
 from ..rules import WORKFLOW_FIELDS
 from .catalog import catalog_create_missing, catalog_define
 from .intake import authorities_create_bulk, import_run_finish, import_run_start
+from .national_security import ImportedBand, ns_request_create, ns_request_update
 from .pauses import (
     ArrivalHolds,
     HoldChange,
@@ -26,6 +27,7 @@ from .pauses import (
 )
 from .publishing import (
     ImportedFigure,
+    bands_import,
     figures_import,
     period_publish,
 )
@@ -55,11 +57,15 @@ __all__ = [
     "ConcurrentEditError",
     "Decision",
     "HoldChange",
+    "ImportedBand",
     "ImportedFigure",
     "TransitionError",
     "authorities_create_bulk",
+    "bands_import",
     "catalog_create_missing",
     "catalog_define",
+    "ns_request_create",
+    "ns_request_update",
     "figures_import",
     "import_run_finish",
     "import_run_start",

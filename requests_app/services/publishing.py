@@ -13,9 +13,18 @@ from django.utils import timezone
 
 from .. import rules
 from ..db import DaysBetween, Median
-from ..models import DataRequest, FigureRow, OutcomeReasonRow, PauseDecision, Publication
+from ..models import (
+    DataRequest,
+    FigureRow,
+    NationalSecurityBand,
+    NationalSecurityCategory,
+    OutcomeReasonRow,
+    PauseDecision,
+    Publication,
+)
 from ..numbers import one_decimal
 from ..periods import Period
+from . import national_security
 
 
 def published_holds() -> list[PauseDecision]:
@@ -162,6 +171,7 @@ def period_publish(
     """
     period = _as_period(period)
     _require_ended(period, today)
+    today = today or timezone.localdate()
     figures = list(period_figures_queryset(period=period, holds=published_holds()))
     if not figures:
         raise ValidationError(
@@ -192,6 +202,9 @@ def period_publish(
     )
     OutcomeReasonRow.objects.bulk_create(
         OutcomeReasonRow(publication=publication, **reason) for reason in period_reasons(period=period)
+    )
+    national_security.bands_write(
+        publication=publication, bands=national_security.period_bands(period=period, today=today)
     )
     return publication
 
@@ -293,3 +306,88 @@ def figures_import(*, figures: list[ImportedFigure], actor=None, note: str = "")
         )
         publications.append(publication)
     return publications
+
+
+IMPORTED_BANDS_NOTE = "National-security bands imported from the report published before this system."
+
+
+@transaction.atomic
+def bands_import(
+    *, bands: list[national_security.ImportedBand], actor=None, note: str = ""
+) -> list[Publication]:
+    """Publish banded national-security history as it was published: per period, the next
+    version of its imported publication, carrying over that version's figures and bands and
+    putting the file's bands in place of any for the same jurisdiction and category."""
+    by_period: dict[Period, list[national_security.ImportedBand]] = {}
+    for band in bands:
+        by_period.setdefault(band.period, []).append(band)
+    computed = sorted(
+        set(
+            Publication.objects.filter(
+                period__in=[p.label for p in by_period], source=Publication.Source.COMPUTED
+            ).values_list("period", flat=True)
+        )
+    )
+    if computed:
+        raise ValidationError(
+            f"Already published from request records: {', '.join(computed)}. Imported bands are for "
+            "periods before this system.",
+            code="period_computed",
+        )
+    categories = {c.code: c for c in NationalSecurityCategory.objects.all()}
+    publications = []
+    for period in sorted(by_period):
+        _require_ended(period, None)
+        previous = Publication.objects.filter(period=period.label).order_by("-version").first()
+        publication = _publication_create(
+            period=period,
+            source=Publication.Source.IMPORTED,
+            actor=actor,
+            note=note or (IMPORTED_BANDS_NOTE if previous else ""),
+            first_note=IMPORTED_BANDS_NOTE,
+        )
+        replaced = {(band.country, band.category) for band in by_period[period]}
+        carried = _carry_over(previous, publication, replaced_bands=replaced)
+        national_security.bands_write(
+            publication=publication,
+            bands=carried
+            + [
+                {
+                    "country": band.country,
+                    "category": categories[band.category],
+                    "requests_min": band.requests.low,
+                    "requests_max": band.requests.high,
+                    "accounts_min": band.accounts.low,
+                    "accounts_max": band.accounts.high,
+                }
+                for band in by_period[period]
+            ],
+        )
+        publications.append(publication)
+    return publications
+
+
+def _carry_over(
+    previous: Publication | None, publication: Publication, *, replaced_bands=frozenset()
+) -> list[dict]:
+    """Copy ``previous``'s figure and reason rows into ``publication``; return its bands other
+    than ``replaced_bands`` ((country, category code) pairs) for the caller to write."""
+    if previous is None:
+        return []
+    for model in (FigureRow, OutcomeReasonRow):
+        rows = list(model.objects.filter(publication=previous))
+        for row in rows:
+            row.pk, row.publication = None, publication
+        model.objects.bulk_create(rows)
+    return [
+        {
+            "country": band.country,
+            "category": band.category,
+            "requests_min": band.requests_min,
+            "requests_max": band.requests_max,
+            "accounts_min": band.accounts_min,
+            "accounts_max": band.accounts_max,
+        }
+        for band in NationalSecurityBand.objects.filter(publication=previous).select_related("category")
+        if (band.country.code, band.category.code) not in replaced_bands
+    ]

@@ -1,0 +1,116 @@
+"""National-security requests in the desk: for cleared staff only.
+
+Without the clearance permission (the "National security reviewer" role) these admins grant
+nothing whatever the model permissions say, and their querysets are empty, so a page answers the
+same whether a reference exists or not. Nothing else in the desk points at these tables.
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import admin
+from django.core.exceptions import PermissionDenied
+
+from .. import services
+from ..models import CLEARED_PERMISSION, NationalSecurityCategory, NationalSecurityRequest
+from .forms import ConcurrentEditRefusal, VersionedForm, staff_users_only
+from .history import HistoryIsReadOnly, ReadOnlyHistoryAdmin
+
+
+def is_cleared(request) -> bool:
+    user = request.user
+    return user.is_active and user.is_staff and user.has_perm(CLEARED_PERMISSION)
+
+
+class ClearedOnly:
+    """Every permission of the ModelAdmin also needs the clearance."""
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        return queryset if is_cleared(request) else queryset.none()
+
+    def history_view(self, request, object_id, extra_context=None):
+        if not is_cleared(request):  # before the object is looked up: the same answer for any id
+            raise PermissionDenied
+        return super().history_view(request, object_id, extra_context)
+
+    def has_module_permission(self, request):
+        return is_cleared(request) and super().has_module_permission(request)
+
+    def has_view_permission(self, request, obj=None):
+        return is_cleared(request) and super().has_view_permission(request, obj)
+
+    def has_add_permission(self, request):
+        return is_cleared(request) and super().has_add_permission(request)
+
+    def has_change_permission(self, request, obj=None):
+        return is_cleared(request) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # a record of legal process is completed or withdrawn, never erased
+
+
+class NationalSecurityRequestForm(VersionedForm):
+    class Meta:
+        model = NationalSecurityRequest
+        fields = [
+            "reference",
+            "country",
+            "category",
+            "accounts_specified",
+            "received_on",
+            "status",
+            "outcome",
+            "decided_on",
+            "assignee",
+            "internal_notes",
+        ]
+        widgets = {"internal_notes": forms.Textarea(attrs={"rows": 3})}
+
+
+_EDITABLE = NationalSecurityRequestForm.Meta.fields
+
+
+@admin.register(NationalSecurityRequest)
+class NationalSecurityRequestAdmin(ClearedOnly, ConcurrentEditRefusal, ReadOnlyHistoryAdmin):
+    form = NationalSecurityRequestForm
+    list_display = ["reference", "country", "category", "received_on", "status", "outcome", "assignee"]
+    list_filter = ["category", "status"]
+    search_fields = ["reference"]
+    date_hierarchy = "received_on"
+    actions = None
+    fieldsets = [
+        (None, {"fields": ["reference", "country", "category", "accounts_specified", "received_on"]}),
+        ("Decision", {"fields": ["status", "outcome", "decided_on", "assignee"]}),
+        ("Internal", {"fields": ["internal_notes", "expected_version"]}),
+    ]
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        staff_users_only(db_field, kwargs)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def save_model(self, request, obj, form, change):
+        fields = {name: form.cleaned_data[name] for name in _EDITABLE if name in form.cleaned_data}
+        if change:
+            changed = {name: value for name, value in fields.items() if name in form.changed_data}
+            saved = services.ns_request_update(
+                request=obj,
+                actor=request.user,
+                expected_version=form.cleaned_data.get("expected_version"),
+                **changed,
+            )
+        else:
+            saved = services.ns_request_create(actor=request.user, **fields)
+        obj.pk, obj.version = saved.pk, saved.version
+
+
+@admin.register(NationalSecurityCategory)
+class NationalSecurityCategoryAdmin(ClearedOnly, HistoryIsReadOnly, admin.ModelAdmin):
+    list_display = ["code", "name", "requests_band", "accounts_band", "delay_days", "position"]
+    fields = ["code", "name", "description", "requests_band", "accounts_band", "delay_days", "position"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return ["code"] if obj is not None else []
+
+    def has_add_permission(self, request):
+        return False  # the categories are the law's; their rules are adjusted, not invented

@@ -1,0 +1,131 @@
+"""National-security requests: recording them, and the bands a publication carries.
+
+Only bands leave this module: ``period_bands`` reads the exact counts inside the publishing
+transaction and returns ranges of each category's width.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.db.models import Count, Sum
+
+from ..bands import Band, band_of, band_problem, reportable_from
+from ..models import NationalSecurityBand, NationalSecurityCategory, NationalSecurityRequest, Publication
+from ..periods import Period
+from . import versions
+
+
+def _save(request: NationalSecurityRequest, actor) -> NationalSecurityRequest:
+    request._history_user = actor
+    request.full_clean()
+    request.save()
+    return request
+
+
+@transaction.atomic
+def ns_request_create(*, actor=None, **fields) -> NationalSecurityRequest:
+    request = NationalSecurityRequest(**fields)
+    request.version = 1
+    return _save(request, actor)
+
+
+@transaction.atomic
+def ns_request_update(
+    *, request: NationalSecurityRequest, actor=None, expected_version: int | None = None, **changes
+) -> NationalSecurityRequest:
+    """Edit a national-security request; an edit from an older version is refused."""
+    fresh = versions.claim(request, expected_version=expected_version, what=f"Request {request.reference}")
+    for name, value in changes.items():
+        setattr(fresh, name, value)
+    return _save(fresh, actor)
+
+
+@dataclass(frozen=True)
+class DelayedCategory:
+    """A category a period's publication leaves out: its delay has not passed."""
+
+    category: NationalSecurityCategory
+    until: datetime.date
+
+
+def reportable_categories(
+    period: Period, today: datetime.date
+) -> tuple[list[NationalSecurityCategory], list[DelayedCategory]]:
+    """The categories ``period`` may be published for on ``today``, and those still delayed."""
+    ready, delayed = [], []
+    for category in NationalSecurityCategory.objects.all():
+        until = reportable_from(period, category.delay_days)
+        if today >= until:
+            ready.append(category)
+        else:
+            delayed.append(DelayedCategory(category, until))
+    return ready, delayed
+
+
+def period_bands(*, period: Period, today: datetime.date) -> list[dict]:
+    """The bands of ``period`` per (jurisdiction, reportable category), as NationalSecurityBand
+    fields. Every jurisdiction that had national-security requests by the period's end gets a
+    band for every reportable category, a zero included (0 is published as the band from 0)."""
+    ready, _ = reportable_categories(period, today)
+    if not ready:
+        return []
+    countries = sorted(
+        set(
+            NationalSecurityRequest.objects.filter(received_on__lte=period.end)
+            .values_list("country", flat=True)
+            .distinct()
+        )
+    )
+    counts = {
+        (row["country"], row["category"]): (row["n"], row["accounts"])
+        for row in NationalSecurityRequest.objects.filter(
+            received_on__gte=period.start, received_on__lte=period.end, category__in=ready
+        )
+        .order_by()
+        .values("country", "category")
+        .annotate(n=Count("pk"), accounts=Sum("accounts_specified"))
+    }
+    bands = []
+    for country in countries:
+        for category in ready:
+            requests, accounts = counts.get((country, category.pk), (0, 0))
+            by_requests, by_accounts = (
+                band_of(requests, category.requests_band),
+                band_of(accounts, category.accounts_band),
+            )
+            bands.append(
+                {
+                    "country": country,
+                    "category": category,
+                    "requests_min": by_requests.low,
+                    "requests_max": by_requests.high,
+                    "accounts_min": by_accounts.low,
+                    "accounts_max": by_accounts.high,
+                }
+            )
+    return bands
+
+
+def bands_write(*, publication: Publication, bands: list[dict]) -> None:
+    NationalSecurityBand.objects.bulk_create(
+        NationalSecurityBand(publication=publication, **band) for band in bands
+    )
+
+
+@dataclass(frozen=True)
+class ImportedBand:
+    """One validated row of a banded national-security history (see ``import_figures``)."""
+
+    period: Period
+    country: str
+    category: str
+    requests: Band
+    accounts: Band
+
+    def problem(self) -> str:
+        return band_problem(self.requests.low, self.requests.high) or band_problem(
+            self.accounts.low, self.accounts.high
+        )

@@ -24,7 +24,17 @@ from django.db import transaction
 from django.utils import timezone
 
 from . import intake, roles, services
-from .models import Authority, DataRequest, ImportRun, LegalProcess, PauseDecision, Product, Publication
+from .models import (
+    Authority,
+    DataRequest,
+    ImportRun,
+    LegalProcess,
+    NationalSecurityCategory,
+    NationalSecurityRequest,
+    PauseDecision,
+    Product,
+    Publication,
+)
 from .periods import Period, periods_between
 
 FIRST_PERIOD = Period(2019, 1)
@@ -154,6 +164,7 @@ def _demo_users() -> list:
         ("reviewer.amara", "Amara", "Okafor", roles.REVIEWER),
         ("reviewer.jonas", "Jonas", "Weber", roles.REVIEWER),
         ("publisher.mei", "Mei", "Tan", roles.PUBLISHER),
+        ("cleared.sam", "Sam", "Rivera", roles.NATIONAL_SECURITY_REVIEWER),
     ]:
         user, created = User.objects.get_or_create(
             username=username, defaults={"first_name": first, "last_name": last, "is_staff": True}
@@ -364,8 +375,9 @@ def _requests_csv(periods, pauses, reviewers, today, scale: float, skip: set[str
 def seed_demo(*, scale: float = 1.0) -> DemoSummary:
     """Create (or complete) the demo data set; existing demo rows are left as they are."""
     today = min(DEMO_TODAY, timezone.localdate())  # never a date the desk would call the future
-    reviewers = _demo_users()
+    *reviewers, cleared = _demo_users()
     publisher = reviewers[-1]
+    cleared.groups.add(Group.objects.get(name=roles.REVIEWER))  # a desk reviewer who is cleared
     _managed_lists()
     pauses = [p for p in _pauses(publisher) if p.is_published]
     periods = periods_between(FIRST_PERIOD, Period.containing(today))
@@ -378,6 +390,7 @@ def seed_demo(*, scale: float = 1.0) -> DemoSummary:
     )
     if not result.ok:
         raise RuntimeError("The demo data did not import: " + "; ".join(map(str, result.errors[:5])))
+    _national_security_requests(periods, cleared, today, scale)
     published = _publish_ended_periods(periods, publisher=publisher, today=today)
     return DemoSummary(
         authorities=Authority.objects.count(),
@@ -385,6 +398,40 @@ def seed_demo(*, scale: float = 1.0) -> DemoSummary:
         pauses=PauseDecision.objects.count(),
         periods_published=published,
     )
+
+
+# --- National-security process: US FISA orders and NSLs, for the cleared reviewer only -------
+
+# category: (requests per half-year at scale 1, mean accounts per request)
+NATIONAL_SECURITY = {"fisa_content": (60, 180.0), "fisa_non_content": (20, 3.0), "nsl": (40, 4.0)}
+
+
+def _national_security_requests(periods, cleared, today: datetime.date, scale: float) -> None:
+    if NationalSecurityRequest.objects.filter(reference__startswith="DEMO-NS-").exists():
+        return
+    categories = {c.code: c for c in NationalSecurityCategory.objects.all()}
+    rows = []
+    for period in periods:
+        for code, (base, mean_accounts) in NATIONAL_SECURITY.items():
+            rng = _rng_for("national-security", code, period.label)
+            last = min(period.end, today - datetime.timedelta(days=1))
+            for index in range(max(1, round(base * scale * rng.uniform(0.7, 1.3)))):
+                received = period.start + datetime.timedelta(days=rng.randint(0, (last - period.start).days))
+                decided = received + datetime.timedelta(days=rng.randint(5, 40))
+                done = decided < today
+                rows.append(
+                    {
+                        "reference": f"DEMO-NS-{period.label}-{code}-{index:04d}",
+                        "category": categories[code],
+                        "received_on": received,
+                        "accounts_specified": 1 + int(rng.expovariate(1 / mean_accounts)),
+                        "status": DataRequest.Status.COMPLETED if done else DataRequest.Status.IN_REVIEW,
+                        "outcome": rng.choice(["all_data", "some_data", "no_data"]) if done else "",
+                        "decided_on": decided if done else None,
+                        "assignee": cleared,
+                    }
+                )
+    services.ns_requests_create_bulk(requests=rows, actor=cleared)
 
 
 # --- Publishing: every demo period that has ended gets its first publication ----------------

@@ -13,7 +13,7 @@ from ..choices import HOLDABLE_REQUEST_STATUSES
 from ..rules import WORKFLOW_FIELDS
 from .catalog import catalog_create_missing, catalog_define
 from .intake import authorities_create_bulk, import_run_finish, import_run_start
-from .national_security import ImportedBand, ns_request_create, ns_request_update
+from .national_security import ImportedBand, ns_request_create, ns_request_update, ns_requests_create_bulk
 from .pauses import (
     ArrivalHolds,
     HoldChange,
@@ -66,6 +66,7 @@ __all__ = [
     "catalog_define",
     "ns_request_create",
     "ns_request_update",
+    "ns_requests_create_bulk",
     "figures_import",
     "import_run_finish",
     "import_run_start",

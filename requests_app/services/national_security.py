@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from django.db import transaction
 from django.db.models import Count, Sum
+from simple_history.utils import bulk_create_with_history
 
 from ..bands import Band, band_of, band_problem, reportable_from
 from ..models import NationalSecurityBand, NationalSecurityCategory, NationalSecurityRequest, Publication
@@ -30,6 +31,20 @@ def ns_request_create(*, actor=None, **fields) -> NationalSecurityRequest:
     request = NationalSecurityRequest(**fields)
     request.version = 1
     return _save(request, actor)
+
+
+@transaction.atomic
+def ns_requests_create_bulk(*, requests: list[dict], actor=None) -> int:
+    """Record many national-security requests at once (each checked as ``ns_request_create``
+    checks one), with their history; the number created."""
+    objects = []
+    for fields in requests:
+        request = NationalSecurityRequest(**fields)
+        request.version = 1
+        request.full_clean()
+        objects.append(request)
+    bulk_create_with_history(objects, NationalSecurityRequest, default_user=actor, batch_size=1000)
+    return len(objects)
 
 
 @transaction.atomic

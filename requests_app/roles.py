@@ -1,7 +1,8 @@
 """The desk's roles, least privilege. Data migrations call ``sync_roles`` to set the groups.
 
 Reviewer: logs and decides requests; reads pause decisions and publications.
-Publisher: a reviewer who also records pause decisions and publishes periods and decisions.
+Publisher: a reviewer who also records pause decisions, publishes periods and decisions, and adds
+the international bodies requests may come from.
 Auditor: reads everything, history included; changes nothing.
 """
 
@@ -16,6 +17,7 @@ _READ_ALL = [
     "view_publication",
     "view_figurerow",
     "view_importrun",
+    "view_internationalbody",
 ]
 _REVIEWER = _READ_ALL + [
     "add_authority",
@@ -28,10 +30,13 @@ _PUBLISHER = _REVIEWER + [
     "change_pausedecision",
     "publish_period",
     "publish_pausedecision",
+    "add_internationalbody",
+    "change_internationalbody",
+    "delete_internationalbody",
 ]
 
 # Today's roles. Data migrations hold their own frozen copy of the roles of their time (0002,
-# 0005, 0006): a change here takes a new migration that calls sync_roles with the new table.
+# 0005, 0006, 0016): a change here takes a new migration that calls sync_roles with the new table.
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     REVIEWER: _REVIEWER,
     PUBLISHER: _PUBLISHER,

@@ -8,15 +8,17 @@ show a message a reviewer understands). Keep the two in step: the tests exercise
 - ``pauses``: PauseDecision, the register of pause decisions, and what the public sees of one.
 - ``publishing``: Publication and its FigureRows, the published figures; PublicState.
 - ``intake``: ImportRun, the audit record of a CSV import.
-- ``base``: what they share (a constraint helper, a field, the history recorder).
+- ``jurisdictions``: InternationalBody, the bodies a publisher adds as jurisdictions.
+- ``base``: what they share (a constraint helper, the jurisdiction field, the history recorder).
 
 Import models from here (``from requests_app.models import DataRequest``): the modules are a
 reading aid, not an interface.
 """
 
 from ..choices import RequestType
-from .base import BytewiseCharField, choices_check
+from .base import BytewiseCharField, JurisdictionField, choices_check
 from .intake import ImportRun
+from .jurisdictions import InternationalBody
 from .pauses import PUBLIC_PAUSE_FIELDS, PauseDecision, PauseDecisionQuerySet
 from .publishing import FigureRow, OutcomeReasonRow, Publication, PublicState
 from .requests import Authority, DataRequest
@@ -29,6 +31,8 @@ __all__ = [
     "FigureRow",
     "OutcomeReasonRow",
     "ImportRun",
+    "InternationalBody",
+    "JurisdictionField",
     "PauseDecision",
     "PauseDecisionQuerySet",
     "PublicState",

@@ -7,12 +7,11 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
-from django_countries.fields import CountryField
 
 from ..choices import OutcomeReason, PublicationSource, RequestType
 from ..numbers import percent
 from ..periods import Period, validate_period_label
-from .base import choices_check
+from .base import JurisdictionField, choices_check
 
 
 class Publication(models.Model):
@@ -56,7 +55,7 @@ class FigureRow(models.Model):
     """Published figures for one (country, request type) in one publication."""
 
     publication = models.ForeignKey(Publication, on_delete=models.CASCADE, related_name="rows")
-    country = CountryField()
+    country = JurisdictionField()
     request_type = models.CharField(max_length=20, choices=RequestType.choices)
     requests = models.PositiveIntegerField()
     accounts_specified = models.PositiveIntegerField()
@@ -109,7 +108,7 @@ class OutcomeReasonRow(models.Model):
     overbroad, no matching account, jurisdiction paused...), per (country, request type)."""
 
     publication = models.ForeignKey(Publication, on_delete=models.CASCADE, related_name="reason_rows")
-    country = CountryField()
+    country = JurisdictionField()
     request_type = models.CharField(max_length=20, choices=RequestType.choices)
     outcome_reason = models.CharField(max_length=30, choices=OutcomeReason.choices)
     requests = models.PositiveIntegerField()

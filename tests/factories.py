@@ -3,7 +3,14 @@ import datetime
 import factory
 from django.contrib.auth import get_user_model
 
-from requests_app.models import Authority, DataRequest, FigureRow, PauseDecision, Publication
+from requests_app.models import (
+    Authority,
+    DataRequest,
+    FigureRow,
+    InternationalBody,
+    PauseDecision,
+    Publication,
+)
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -16,6 +23,16 @@ class UserFactory(factory.django.DjangoModelFactory):
     last_name = factory.Faker("last_name")
     is_staff = True
     password = factory.django.Password("correct horse battery staple")
+
+
+class InternationalBodyFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = InternationalBody
+        django_get_or_create = ["code"]
+
+    code = "XP"
+    name = "Interpol"
+    description = "The International Criminal Police Organization, on behalf of its member police forces."
 
 
 class AuthorityFactory(factory.django.DjangoModelFactory):

@@ -27,6 +27,7 @@ from tests.factories import (
     AuthorityFactory,
     DataRequestFactory,
     FigureRowFactory,
+    InternationalBodyFactory,
     PauseDecisionFactory,
     UserFactory,
 )
@@ -48,6 +49,13 @@ ACCESS = {
     # "Add" is the publish-a-period page; a publication itself is never changed.
     "requests_app.publication": {"see": DESK, "add": {PUBLISHER}, "change": set()},
     "requests_app.importrun": {"see": DESK, "add": set(), "change": set()},
+    # Publishers add the international bodies requests may come from (and delete an unused one).
+    "requests_app.internationalbody": {
+        "see": DESK,
+        "add": {PUBLISHER},
+        "change": {PUBLISHER},
+        "delete": {PUBLISHER},
+    },
     # Users, groups and login records are for superusers only.
     "auth.user": {"see": set(), "add": set(), "change": set()},
     "auth.group": {"see": set(), "add": set(), "change": set()},
@@ -70,6 +78,8 @@ STANDARD_VIEWS = {
 CUSTOM_VIEWS = {
     "requests_app_datarequest_import": ("add", "add"),
     "requests_app_datarequest_workflow": ("change", "change"),  # a request's workflow steps
+    # The fixture's body is in use, so a Publisher's POST is refused too (the page says why).
+    "requests_app_internationalbody_delete": ("delete", "delete"),
     "auth_user_password_change": (None, None),
 }
 
@@ -162,7 +172,10 @@ def objects(db, tmp_path):
     UserFactory(username="someone-logged-in", password="pw-123456789")
     Client().post(reverse("admin:login"), {"username": "someone-logged-in", "password": "pw-123456789"})
     pause = PauseDecisionFactory()
+    body = InternationalBodyFactory()
+    DataRequestFactory(country=body.code)
     return {
+        "requests_app.internationalbody": body,
         "requests_app.datarequest": DataRequestFactory(internal_notes="Internal."),
         "requests_app.authority": AuthorityFactory(),
         "requests_app.pausedecision": pause,

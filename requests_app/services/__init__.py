@@ -1,8 +1,9 @@
 """Every write of the desk: keyword-only functions, one transaction each, audit trail recorded.
 
 One module per aggregate: ``requests`` (the request workflow), ``pauses`` (pause decisions and
-the holds they put on requests), ``publishing`` (report periods), ``intake`` (CSV imports), and
-``versions`` (optimistic locking, shared by all). The rules they apply are in ``rules.py``.
+the holds they put on requests), ``publishing`` (report periods), ``intake`` (CSV imports),
+``jurisdictions`` (international bodies publishers add), and ``versions`` (optimistic locking,
+shared by all). The rules they apply are in ``rules.py``.
 Admin ``save_model`` and actions, management commands, the importer and tests call these
 functions by the names re-exported here (``services.request_create(...)``). History rows
 (django-simple-history) record who changed what; ``actor`` is that user.
@@ -11,6 +12,7 @@ functions by the names re-exported here (``services.request_create(...)``). Hist
 from ..choices import HOLDABLE_REQUEST_STATUSES
 from ..rules import WORKFLOW_FIELDS
 from .intake import authorities_create_bulk, import_run_finish, import_run_start
+from .jurisdictions import international_body_create, international_body_delete, international_body_update
 from .pauses import (
     ArrivalHolds,
     HoldChange,
@@ -59,6 +61,9 @@ __all__ = [
     "figures_import",
     "import_run_finish",
     "import_run_start",
+    "international_body_create",
+    "international_body_delete",
+    "international_body_update",
     "pause_create",
     "pause_hold_preview",
     "pause_lift",

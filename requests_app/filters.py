@@ -12,13 +12,11 @@ import re
 import django_filters
 from django import forms
 from django.core.exceptions import ValidationError
-from django_countries import countries
 
 from . import jurisdictions, selectors
 from .models import DataRequest, FigureRow, PauseDecision
 from .periods import Period
 
-COUNTRY_CODES = jurisdictions.CODES  # the name the public filters and their tests use
 COUNTRY_CODE_RE = re.compile(r"^[A-Za-z]{2}$")
 
 
@@ -60,9 +58,10 @@ class PeriodListField(ValueListField):
 class CountryListField(ValueListField):
     def clean_value(self, value: str) -> str:
         code = value.upper()
-        if not COUNTRY_CODE_RE.match(value) or code not in COUNTRY_CODES:
+        if not COUNTRY_CODE_RE.match(value) or not jurisdictions.is_code(code):
             raise ValidationError(
-                f"'{value}' is not an ISO 3166-1 alpha-2 country code (two letters, e.g. HK or DE)."
+                f"'{value}' is not a jurisdiction code: an ISO 3166-1 alpha-2 country code (two letters, "
+                "e.g. HK or DE), XK, or an international body's (UN, EU or one listed on /methodology/)."
             )
         return code
 
@@ -279,4 +278,4 @@ def codes_matching(search: str) -> list[str] | None:
     term = search.strip().lower()
     if not term:
         return None
-    return [c.code for c in countries if term in c.name.lower() or term == c.code.lower()]
+    return [c.code for c in jurisdictions.listed() if term in c.name.lower() or term == c.code.lower()]

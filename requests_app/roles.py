@@ -1,8 +1,9 @@
 """The desk's roles, least privilege. Data migrations call ``sync_roles`` to set the groups.
 
 Reviewer: logs and decides requests; reads pause decisions and publications.
-Publisher: a reviewer who also records pause decisions, publishes periods and decisions, and keeps
-the managed lists (legal processes, products).
+Publisher: a reviewer who also records pause decisions, publishes periods and decisions, keeps
+the managed lists (legal processes, products) and adds the international bodies requests may
+come from.
 Auditor: reads everything, history included; changes nothing.
 National security reviewer: the only role that sees national-security requests at all (together
 with a desk role: it grants nothing else).
@@ -22,6 +23,7 @@ _READ_ALL = [
     "view_importrun",
     "view_legalprocess",
     "view_product",
+    "view_internationalbody",
 ]
 _REVIEWER = _READ_ALL + [
     "add_authority",
@@ -34,17 +36,20 @@ _PUBLISHER = _REVIEWER + [
     "change_pausedecision",
     "publish_period",
     "publish_pausedecision",
-    # the managed lists figures are broken down by
+    # the managed lists figures are broken down by, and the international bodies
     "add_legalprocess",
     "change_legalprocess",
     "delete_legalprocess",
     "add_product",
     "change_product",
     "delete_product",
+    "add_internationalbody",
+    "change_internationalbody",
+    "delete_internationalbody",
 ]
 
 # Today's roles. Data migrations hold their own frozen copy of the roles of their time (0002,
-# 0005, 0006): a change here takes a new migration that calls sync_roles with the new table.
+# 0005, 0006, 0016): a change here takes a new migration that calls sync_roles with the new table.
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     REVIEWER: _REVIEWER,
     PUBLISHER: _PUBLISHER,

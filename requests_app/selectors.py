@@ -13,12 +13,13 @@ from decimal import Decimal
 from django.db import connection
 from django.db.models import Count, Max, OuterRef, Q, Subquery, Sum
 from django.utils import timezone
-from django_countries import countries
 
+from . import jurisdictions
 from .choices import OutcomeReason
 from .models import (
     PUBLIC_PAUSE_FIELDS,
     FigureRow,
+    InternationalBody,
     OutcomeReasonRow,
     PauseDecision,
     Publication,
@@ -57,6 +58,11 @@ def publication_totals(publication: Publication) -> Totals:
         produced=Sum("requests_with_data_produced"),
     )
     return Totals(sums["requests"] or 0, sums["accounts"] or 0, sums["produced"] or 0)
+
+
+def international_bodies() -> list[InternationalBody]:
+    """The international bodies publishers added, by name: their names and descriptions are public."""
+    return list(InternationalBody.objects.order_by("name"))
 
 
 def published_pauses():
@@ -296,7 +302,7 @@ def country_figures(rows) -> list[CountryRow]:
     for row in _rows(rows, "country"):
         code = row["country"]
         if code not in by_country:
-            by_country[code] = CountryRow(code, countries.name(code), Figures())
+            by_country[code] = CountryRow(code, jurisdictions.name(code), Figures())
         by_country[code].figures.add(row)
     return sorted(by_country.values(), key=lambda r: r.name)
 
@@ -351,7 +357,7 @@ def _display(name: str, value) -> str:
     if name == "status":
         return PauseDecision.Status(value).label
     if name == "country":
-        return countries.name(str(value))
+        return jurisdictions.name(str(value))
     return str(value)
 
 

@@ -11,11 +11,10 @@ from django.utils.cache import get_conditional_response, patch_cache_control
 from django.utils.http import http_date, quote_etag, urlencode
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_safe
-from django_countries import countries
 
-from . import charts, exports, selectors
+from . import charts, exports, jurisdictions, selectors
 from .caching import cache_public_page
-from .filters import COUNTRY_CODES, CountryPageFilter, FigureRowFilter, PauseRegisterFilter
+from .filters import CountryPageFilter, FigureRowFilter, PauseRegisterFilter
 from .models import DataRequest, PauseDecision
 
 TYPE_LABELS = dict(DataRequest.RequestType.choices)
@@ -167,11 +166,11 @@ def _sort_links(cleaned: dict) -> list[dict]:
 @read_only_page
 @cache_public_page()
 def country_detail(request, code: str):
-    if code.upper() != code and code.upper() in COUNTRY_CODES:
+    if code.upper() != code and jurisdictions.is_code(code.upper()):
         return redirect(_country_url(code.upper()), permanent=True)
-    if code not in COUNTRY_CODES:
+    if not jurisdictions.is_code(code):
         raise Http404("No such country code.")
-    name = countries.name(code)
+    name = jurisdictions.name(code)
     trend = selectors.period_trend(country=code)
     register = selectors.pause_register_entries(country=code)
     decisions = [entry.decision for entry in register]
@@ -254,7 +253,11 @@ def _timeline(entries: list[selectors.RegisterEntry]):
 @read_only_page
 @cache_public_page()
 def methodology(request):
-    return render(request, "requests_app/methodology.html", {"type_labels": TYPE_LABELS})
+    return render(
+        request,
+        "requests_app/methodology.html",
+        {"type_labels": TYPE_LABELS, "bodies": selectors.international_bodies()},
+    )
 
 
 # =============================================================================================

@@ -21,6 +21,16 @@ def _empty_page_cache():
     cache.clear()
 
 
+@pytest.fixture(autouse=True)
+def _forget_international_bodies():
+    # A body a rolled-back test added must not stay known to the next test of this process.
+    from requests_app import jurisdictions
+
+    jurisdictions.forget()
+    yield
+    jurisdictions.forget()
+
+
 def pytest_collection_modifyitems(items):
     # Browser tests use a live server, hence transactional tests that empty the database when
     # they finish, roles included: run them after every test that relies on migrated data.

@@ -7,6 +7,7 @@ from requests_app.models import (
     Authority,
     DataRequest,
     FigureRow,
+    InternationalBody,
     LegalProcess,
     PauseDecision,
     Product,
@@ -24,6 +25,16 @@ class UserFactory(factory.django.DjangoModelFactory):
     last_name = factory.Faker("last_name")
     is_staff = True
     password = factory.django.Password("correct horse battery staple")
+
+
+class InternationalBodyFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = InternationalBody
+        django_get_or_create = ["code"]
+
+    code = "XP"
+    name = "Interpol"
+    description = "The International Criminal Police Organization, on behalf of its member police forces."
 
 
 class AuthorityFactory(factory.django.DjangoModelFactory):

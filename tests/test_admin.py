@@ -4,11 +4,19 @@ import pytest
 from django.contrib import admin
 from django.urls import reverse
 
-from requests_app.models import Authority, DataRequest, FigureRow, PauseDecision, Publication
+from requests_app.models import (
+    Authority,
+    DataRequest,
+    FigureRow,
+    InternationalBody,
+    PauseDecision,
+    Publication,
+)
 from tests.factories import (
     AuthorityFactory,
     DataRequestFactory,
     FigureRowFactory,
+    InternationalBodyFactory,
     PauseDecisionFactory,
 )
 
@@ -26,13 +34,20 @@ def objects():
         DataRequest: DataRequestFactory(reference="CASE-ADMIN-1"),
         PauseDecision: PauseDecisionFactory(),
         Publication: FigureRowFactory().publication,
+        InternationalBody: InternationalBodyFactory(),
     }
 
 
-SEARCH_TERMS = {Authority: "Bundes", DataRequest: "CASE-ADMIN", PauseDecision: "paused", Publication: "2020"}
+SEARCH_TERMS = {
+    Authority: "Bundes",
+    DataRequest: "CASE-ADMIN",
+    PauseDecision: "paused",
+    Publication: "2020",
+    InternationalBody: "interp",
+}
 
 
-@pytest.mark.parametrize("model", [Authority, DataRequest, PauseDecision, Publication])
+@pytest.mark.parametrize("model", [Authority, DataRequest, PauseDecision, Publication, InternationalBody])
 def test_changelist_search_add_change(admin_client, objects, model):
     obj = objects[model]
     assert model in admin.site._registry

@@ -28,6 +28,7 @@ from tests.factories import (
     AuthorityFactory,
     DataRequestFactory,
     FigureRowFactory,
+    InternationalBodyFactory,
     PauseDecisionFactory,
     UserFactory,
 )
@@ -50,6 +51,13 @@ ACCESS = {
     # "Add" is the publish-a-period page; a publication itself is never changed.
     "requests_app.publication": {"see": DESK, "add": {PUBLISHER}, "change": set()},
     "requests_app.importrun": {"see": DESK, "add": set(), "change": set()},
+    # Publishers add the international bodies requests may come from (and delete an unused one).
+    "requests_app.internationalbody": {
+        "see": DESK,
+        "add": {PUBLISHER},
+        "change": {PUBLISHER},
+        "delete": {PUBLISHER},
+    },
     # Only the cleared role knows national-security requests exist; their categories are the law's.
     "requests_app.nationalsecurityrequest": {"see": {CLEARED}, "add": {CLEARED}, "change": {CLEARED}},
     "requests_app.nationalsecuritycategory": {"see": {CLEARED}, "add": set(), "change": {CLEARED}},
@@ -75,6 +83,8 @@ STANDARD_VIEWS = {
 CUSTOM_VIEWS = {
     "requests_app_datarequest_import": ("add", "add"),
     "requests_app_datarequest_workflow": ("change", "change"),  # a request's workflow steps
+    # The fixture's body is in use, so a Publisher's POST is refused too (the page says why).
+    "requests_app_internationalbody_delete": ("delete", "delete"),
     "auth_user_password_change": (None, None),
 }
 
@@ -167,12 +177,15 @@ def objects(db, tmp_path):
     UserFactory(username="someone-logged-in", password="pw-123456789")
     Client().post(reverse("admin:login"), {"username": "someone-logged-in", "password": "pw-123456789"})
     pause = PauseDecisionFactory()
+    body = InternationalBodyFactory()
+    DataRequestFactory(country=body.code)
     ns_request = services.ns_request_create(
         reference="NSL-MATRIX-1",
         category=NationalSecurityCategory.objects.get(code="nsl"),
         received_on=datetime.date(2020, 3, 1),
     )
     return {
+        "requests_app.internationalbody": body,
         "requests_app.nationalsecurityrequest": ns_request,
         "requests_app.datarequest": DataRequestFactory(internal_notes="Internal."),
         "requests_app.authority": AuthorityFactory(),

@@ -174,4 +174,9 @@ def test_the_role_migrations_end_at_todays_roles():
     }
     national_security = import_module("requests_app.migrations.0017_national_security")
     after_0017 = {**after_0016, national_security.ROLE: set(national_security.ROLE_PERMISSIONS)}
-    assert after_0017 == {role: set(codenames) for role, codenames in roles.ROLE_PERMISSIONS.items()}
+    grants_0018 = import_module("requests_app.migrations.0018_international_body").GRANTS
+    after_0018 = {
+        role: codenames | {f"{action}_internationalbody" for action in grants_0018.get(role, ())}
+        for role, codenames in after_0017.items()
+    }
+    assert after_0018 == {role: set(codenames) for role, codenames in roles.ROLE_PERMISSIONS.items()}

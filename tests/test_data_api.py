@@ -12,7 +12,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from requests_app import services
-from requests_app.filters import COUNTRY_CODES
+from requests_app.jurisdictions import FIXED_CODES
 from requests_app.models import DataRequest
 from requests_app.periods import Period
 from tests.factories import DataRequestFactory, PauseDecisionFactory, PublicationFactory, UserFactory
@@ -393,9 +393,9 @@ def test_unpublished_pause_and_unknown_pause_figures(client):
         ("period=2020H1", "period", "'2020H1' is not a period"),
         ("period=2020-H1,banana", "period", "'banana' is not a period"),
         ("period=2021-H1", "period", "2021-H1 has not been published"),
-        ("country=ZZZ", "country", "'ZZZ' is not an ISO 3166-1 alpha-2 country code"),
-        ("country=XX", "country", "'XX' is not an ISO 3166-1 alpha-2 country code"),
-        ("country=HK,1A", "country", "'1A' is not an ISO 3166-1 alpha-2 country code"),
+        ("country=ZZZ", "country", "'ZZZ' is not a jurisdiction code"),
+        ("country=XX", "country", "'XX' is not a jurisdiction code"),
+        ("country=HK,1A", "country", "'1A' is not a jurisdiction code"),
         ("request_type=telepathy", "request_type", "'telepathy' is not a request type"),
         ("version=2", "version", "version needs exactly one period"),
         ("period=2020-H1&version=7", "version", "2020-H1 has no version 7; its versions are 1"),
@@ -464,7 +464,7 @@ def query_counts(client) -> dict[str, int]:
 
 
 def test_query_count_is_bounded_and_does_not_grow_with_countries(client, django_assert_max_num_queries):
-    codes = sorted(COUNTRY_CODES - {"DE", "FR"})
+    codes = sorted(FIXED_CODES - {"DE", "FR"})
     add_countries(["DE", "FR"])
     services.period_publish(period="2020-H1")
     with_two = query_counts(client)

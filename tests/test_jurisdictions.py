@@ -13,10 +13,10 @@ pytestmark = pytest.mark.django_db
 
 
 def test_kosovo_and_international_bodies_are_jurisdictions():
-    assert {"XK", "UN", "EU", "HK", "US"} <= jurisdictions.CODES
+    assert {"XK", "UN", "EU", "HK", "US"} <= jurisdictions.codes()
     assert jurisdictions.name("XK") == "Kosovo"
     assert jurisdictions.name("UN") == "United Nations"
-    assert jurisdictions.INTERNATIONAL_BODIES == {"UN", "EU"}
+    assert jurisdictions.FIXED_BODIES == {"UN", "EU"}
 
 
 def test_requests_from_kosovo_and_the_un_are_valid_and_importable(tmp_path):

@@ -18,7 +18,7 @@ from django.test.utils import CaptureQueriesContext
 from redis import exceptions as redis_exceptions
 
 from requests_app import caching, selectors, services
-from requests_app.filters import COUNTRY_CODES
+from requests_app.jurisdictions import FIXED_CODES
 from requests_app.models import FigureRow, PauseDecision, Publication
 from tests.factories import (
     DataRequestFactory,
@@ -266,7 +266,7 @@ def test_distinct_pages_cannot_grow_a_process_cache_without_bound(client, publis
             "OPTIONS": {"MAX_ENTRIES": 20},
         }
     }
-    codes = sorted(COUNTRY_CODES)[:30]
+    codes = sorted(FIXED_CODES)[:30]
     for code in codes:
         assert client.get(f"/countries/{code}/")["X-Page-Cache"] == "miss"
     assert len(caches["default"]._cache) <= 20

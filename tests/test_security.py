@@ -13,6 +13,7 @@ from tests.factories import (
     AuthorityFactory,
     DataRequestFactory,
     FigureRowFactory,
+    InternationalBodyFactory,
     PauseDecisionFactory,
     UserFactory,
 )
@@ -89,6 +90,7 @@ def test_sessions_expire(settings):
 OK, DENIED = 200, 403
 VIEW_ONLY = {"changelist": OK, "add": DENIED, "change": OK, "delete": DENIED, "history": OK}
 WORK = {"changelist": OK, "add": OK, "change": OK, "delete": DENIED, "history": OK}
+MANAGE = {"changelist": OK, "add": OK, "change": OK, "delete": OK, "history": OK}
 HIDDEN = {"changelist": DENIED, "add": DENIED, "change": DENIED, "delete": DENIED, "history": DENIED}
 
 EXPECTED = {
@@ -98,6 +100,7 @@ EXPECTED = {
         "pausedecision": VIEW_ONLY,
         "publication": VIEW_ONLY,
         "importrun": VIEW_ONLY,
+        "internationalbody": VIEW_ONLY,
     },
     roles.PUBLISHER: {
         "datarequest": WORK,
@@ -106,6 +109,8 @@ EXPECTED = {
         # "Add publication" is the publish-a-period page; change is a read-only view.
         "publication": WORK,
         "importrun": VIEW_ONLY,
+        # An unused body may be deleted; the delete page of a used one says what uses it.
+        "internationalbody": MANAGE,
     },
     roles.AUDITOR: {
         "datarequest": VIEW_ONLY,
@@ -113,6 +118,7 @@ EXPECTED = {
         "pausedecision": VIEW_ONLY,
         "publication": VIEW_ONLY,
         "importrun": VIEW_ONLY,
+        "internationalbody": VIEW_ONLY,
     },
 }
 # National-security requests do not exist for any of these roles (only the cleared one sees them).
@@ -128,6 +134,7 @@ def one_of_each(db):
         "authority": AuthorityFactory(),
         "pausedecision": PauseDecisionFactory(),
         "publication": row.publication,
+        "internationalbody": InternationalBodyFactory(),
     }
 
 

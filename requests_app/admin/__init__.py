@@ -2,11 +2,20 @@
 
 Importing the package registers every ModelAdmin (Django autodiscovers ``requests_app.admin``):
 ``requests`` (the work queue and authorities), ``pauses`` (the register), ``publishing``
-(publications), ``intake`` (CSV import and export, import records), ``national_security``
-(cleared staff only). ``forms``, ``filters``, ``actions`` and ``history`` hold what they share.
+(publications), ``intake`` (CSV import and export, import records), ``jurisdictions``
+(international bodies), ``national_security`` (cleared staff only). ``forms``, ``filters``,
+``actions`` and ``history`` hold what they share.
 """
 
-from . import intake, national_security, pauses, publishing, requests
+from . import intake, jurisdictions, national_security, pauses, publishing, requests
 from .requests import CappedCountPaginator
 
-__all__ = ["CappedCountPaginator", "intake", "national_security", "pauses", "publishing", "requests"]
+__all__ = [
+    "CappedCountPaginator",
+    "intake",
+    "jurisdictions",
+    "national_security",
+    "pauses",
+    "publishing",
+    "requests",
+]

@@ -7,7 +7,6 @@ from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
-from django_countries.fields import Country
 
 from .. import jurisdictions
 from ..desk import overdue
@@ -143,13 +142,14 @@ class CountryFilter(admin.SimpleListFilter):
     def lookups(self, request, model_admin):
         codes = set(Authority.objects.values_list("country", flat=True).distinct())
         codes |= set(PauseDecision.objects.values_list("country", flat=True).distinct())
-        return sorted(((code, country_label(Country(code))) for code in codes if code), key=lambda c: c[1])
+        labels = ((code, f"{jurisdictions.name(code)} ({code})") for code in codes if code)
+        return sorted(labels, key=lambda c: c[1])
 
     def queryset(self, request, queryset):
         value = (self.value() or "").strip()
         if not value:
             return queryset
-        code = value.upper() if value.upper() in jurisdictions.CODES else jurisdictions.code_for(value)
+        code = jurisdictions.code_for(value)
         return queryset.filter(country=code) if code else queryset.none()
 
     def choices(self, changelist):

@@ -13,8 +13,8 @@ import re
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from .. import jurisdictions
 from ..bands import Band, band_problem
-from ..jurisdictions import CODES
 from ..periods import Period
 from ..services.national_security import ImportedBand
 from .figures import FiguresFileInvalid, RowError
@@ -86,7 +86,7 @@ def _band(row: dict, categories: frozenset[str], today) -> tuple[ImportedBand | 
         period = None
         problems.append(("period", error.messages[0]))
     country = row["country"].upper()
-    if country not in CODES:
+    if not jurisdictions.is_code(country):
         problems.append(("country", "not a jurisdiction code (two letters, e.g. US)"))
     category = row["category"].lower()
     if category not in categories:

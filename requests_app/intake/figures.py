@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from ..jurisdictions import CODES as COUNTRY_CODES
+from .. import jurisdictions
 from ..models import DataRequest, Publication
 from ..periods import Period
 from ..services import ImportedFigure
@@ -74,6 +74,7 @@ def parse_figures(text: str, *, today=None) -> list[ImportedFigure]:
     errors: list[RowError] = []
     figures: list[tuple[int, ImportedFigure]] = []
     first_line: dict[tuple, int] = {}
+    codes = jurisdictions.codes()
     line = reader.line_num
     for cells in reader:
         start_line, line = line + 1, reader.line_num
@@ -84,7 +85,7 @@ def parse_figures(text: str, *, today=None) -> list[ImportedFigure]:
             errors.append(RowError(start_line, "(row)", ",".join(cells), reason))
             continue
         row = {column: cell.strip() for column, cell in zip(header, cells, strict=True)}
-        figure, row_errors = _figure(start_line, row, today)
+        figure, row_errors = _figure(start_line, row, today, codes)
         if figure is not None:
             row_errors = _repeated(start_line, figure, first_line)
         errors.extend(row_errors)
@@ -130,15 +131,17 @@ def _period(row: dict, today) -> tuple[Period | None, str]:
     return period, ""
 
 
-def _figure(line: int, row: dict, today) -> tuple[ImportedFigure | None, list[RowError]]:
+def _figure(
+    line: int, row: dict, today, codes: frozenset[str]
+) -> tuple[ImportedFigure | None, list[RowError]]:
     """The row as a figure, or None and every problem of its values."""
     problems: list[tuple[str, str]] = []
     period, problem = _period(row, today)
     if problem:
         problems.append(("period", problem))
     country = row["country"].upper()
-    if len(country) != 2 or country not in COUNTRY_CODES:
-        problems.append(("country", "not a jurisdiction code (two letters, e.g. HK, DE, XK or UN)"))
+    if country not in codes:
+        problems.append(("country", "not a jurisdiction code (two letters, e.g. HK, DE, XK, UN or a body's)"))
     if row["request_type"] not in DataRequest.RequestType.values:
         problems.append(
             ("request_type", f"not a request type: use one of {', '.join(DataRequest.RequestType.values)}")

@@ -127,7 +127,7 @@ class _Context:
 
     @classmethod
     def load(cls, result: ImportResult, options: _Options) -> _Context:
-        codes = jurisdictions.CODES
+        codes = jurisdictions.codes()
         holds = services.ArrivalHolds(on=options.today)  # the rule of request_create
         holding = {
             (code, request_type): str(pause.pk)

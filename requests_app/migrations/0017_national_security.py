@@ -7,7 +7,7 @@ FISA's delay of 180 days; a cleared user adjusts them to the option the platform
 
 import django.core.validators
 import django.db.models.deletion
-import django_countries.fields
+import requests_app.models.base
 import simple_history.models
 from django.conf import settings
 from django.db import migrations, models
@@ -92,7 +92,7 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
                 ('reference', models.CharField(db_index=True, help_text='Unique case id.', max_length=64)),
-                ('country', django_countries.fields.CountryField(default='US', help_text='Jurisdiction of the issuing authority.', max_length=2)),
+                ('country', requests_app.models.base.JurisdictionField(default='US', help_text='Jurisdiction of the issuing authority.', max_length=2)),
                 ('accounts_specified', models.PositiveIntegerField(default=1, help_text='Accounts named (at least 1).')),
                 ('received_on', models.DateField(help_text='Decides the report period the request counts in.')),
                 ('status', models.CharField(choices=[('received', 'Received'), ('in_review', 'In review'), ('on_hold', 'On hold'), ('completed', 'Completed'), ('withdrawn', 'Withdrawn')], default='received', max_length=20)),
@@ -119,7 +119,7 @@ class Migration(migrations.Migration):
             name='NationalSecurityBand',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('country', django_countries.fields.CountryField(max_length=2)),
+                ('country', requests_app.models.base.JurisdictionField(max_length=2)),
                 ('requests_min', models.PositiveIntegerField()),
                 ('requests_max', models.PositiveIntegerField()),
                 ('accounts_min', models.PositiveIntegerField()),
@@ -137,7 +137,7 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('reference', models.CharField(help_text='Unique case id.', max_length=64, unique=True)),
-                ('country', django_countries.fields.CountryField(default='US', help_text='Jurisdiction of the issuing authority.', max_length=2)),
+                ('country', requests_app.models.base.JurisdictionField(default='US', help_text='Jurisdiction of the issuing authority.', max_length=2)),
                 ('accounts_specified', models.PositiveIntegerField(default=1, help_text='Accounts named (at least 1).')),
                 ('received_on', models.DateField(help_text='Decides the report period the request counts in.')),
                 ('status', models.CharField(choices=[('received', 'Received'), ('in_review', 'In review'), ('on_hold', 'On hold'), ('completed', 'Completed'), ('withdrawn', 'Withdrawn')], default='received', max_length=20)),

@@ -11,16 +11,18 @@ show a message a reviewer understands). Keep the two in step: the tests exercise
 - ``national_security``: national-security requests, their categories and published bands,
   held apart from everything else.
 - ``intake``: ImportRun, the audit record of a CSV import.
-- ``base``: what they share (a constraint helper, a field, the history recorder).
+- ``jurisdictions``: InternationalBody, the bodies a publisher adds as jurisdictions.
+- ``base``: what they share (a constraint helper, the jurisdiction field, the history recorder).
 
 Import models from here (``from requests_app.models import DataRequest``): the modules are a
 reading aid, not an interface.
 """
 
 from ..choices import RequestType
-from .base import BytewiseCharField, choices_check
+from .base import BytewiseCharField, JurisdictionField, choices_check
 from .catalog import LegalProcess, Product
 from .intake import ImportRun
+from .jurisdictions import InternationalBody
 from .national_security import (
     CLEARED_PERMISSION,
     NationalSecurityBand,
@@ -43,6 +45,8 @@ __all__ = [
     "FigureRow",
     "OutcomeReasonRow",
     "ImportRun",
+    "InternationalBody",
+    "JurisdictionField",
     "LegalProcess",
     "PauseDecision",
     "PauseDecisionQuerySet",

@@ -1,10 +1,13 @@
-"""What the models share: a constraint helper, a field, the history recorder."""
+"""What the models share: a constraint helper, two fields, the history recorder."""
 
 from __future__ import annotations
 
 from django.db import models
 from django.db.models import Q
+from django_countries.fields import CountryField
 from simple_history import models as simple_history
+
+from ..jurisdictions import Jurisdictions
 
 
 def choices_check(field: str, choices: type[models.TextChoices], *, blank: bool = False) -> Q:
@@ -30,6 +33,28 @@ class BytewiseCharField(models.CharField):
         if connection.vendor == "postgresql":
             parameters["collation"] = "C"
         return parameters
+
+
+class JurisdictionField(CountryField):
+    """A jurisdiction code (``jurisdictions``): django-countries' CountryField whose list also
+    holds the international bodies publishers added, for its choices, validation and names."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("countries", Jurisdictions)
+        # Given, not computed from the list: that would read the database at import time.
+        kwargs.setdefault("max_length", 2)
+        super().__init__(*args, **kwargs)
+
+    def deconstruct(self):
+        name, path, args, kwargs = super().deconstruct()
+        if kwargs.get("countries") is Jurisdictions:
+            del kwargs["countries"]  # the default
+        return name, path, args, kwargs
+
+    def _check_choices(self):
+        # Django's check walks the choices, and the added bodies come from the database, which
+        # system checks (run before `migrate` creates its tables) must not read.
+        return []
 
 
 class HistoricalRecords(simple_history.HistoricalRecords):

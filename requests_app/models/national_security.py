@@ -14,11 +14,10 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
-from django_countries.fields import CountryField
 
-from .. import rules
+from .. import jurisdictions, rules
 from ..choices import Outcome, RequestStatus
-from .base import HistoricalRecords, choices_check
+from .base import HistoricalRecords, JurisdictionField, choices_check
 from .catalog import ManagedEntry
 
 # The permission of the "National security reviewer" role: without it, none of this exists.
@@ -56,7 +55,7 @@ class NationalSecurityRequest(models.Model):
     Outcome = Outcome
 
     reference = models.CharField(max_length=64, unique=True, help_text="Unique case id.")
-    country = CountryField(default="US", help_text="Jurisdiction of the issuing authority.")
+    country = JurisdictionField(default="US", help_text="Jurisdiction of the issuing authority.")
     category = models.ForeignKey(NationalSecurityCategory, on_delete=models.PROTECT, related_name="requests")
     accounts_specified = models.PositiveIntegerField(default=1, help_text="Accounts named (at least 1).")
     received_on = models.DateField(help_text="Decides the report period the request counts in.")
@@ -100,6 +99,10 @@ class NationalSecurityRequest(models.Model):
     def clean(self):
         errors: dict[str, list[str]] = {}
         today = timezone.localdate()
+        if self.country and self.country.code in jurisdictions.added():
+            # An added body's code may be deleted by a Publisher, whose refusal would then
+            # reveal that such a request exists: these come from countries only.
+            errors["country"] = ["National-security process comes from a country, not an international body."]
         if problem := rules.date_after_today_problem("received_on", self.received_on, today):
             errors.setdefault("received_on", []).append(problem)
         for field, messages in rules.request_decision_problems(
@@ -119,7 +122,7 @@ class NationalSecurityBand(models.Model):
     """Published bands for one (jurisdiction, category) in one publication: never a count."""
 
     publication = models.ForeignKey("Publication", on_delete=models.CASCADE, related_name="bands")
-    country = CountryField()
+    country = JurisdictionField()
     category = models.ForeignKey(NationalSecurityCategory, on_delete=models.PROTECT, related_name="+")
     requests_min = models.PositiveIntegerField()
     requests_max = models.PositiveIntegerField()

@@ -9,10 +9,9 @@ from django.core.exceptions import ValidationError
 from django.db import models, router
 from django.db.models import Q
 from django.utils import timezone
-from django_countries.fields import CountryField
 
 from ..choices import HOLDING_PAUSE_STATUSES, PauseException, PauseStatus, RequestType
-from .base import HistoricalRecords, choices_check
+from .base import HistoricalRecords, JurisdictionField, choices_check
 
 
 class PauseDecisionQuerySet(models.QuerySet):
@@ -51,7 +50,7 @@ class PauseDecision(models.Model):
 
     HOLDING_STATUSES = HOLDING_PAUSE_STATUSES
 
-    country = CountryField()
+    country = JurisdictionField()
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.ASSESSING)
     covers_legal_process = models.BooleanField(
         default=True, help_text="The decision applies to legal-process requests."

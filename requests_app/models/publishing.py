@@ -8,12 +8,11 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Coalesce
-from django_countries.fields import CountryField
 
 from ..choices import OutcomeReason, PublicationSource, PublishedRequestType, RequestType
 from ..numbers import percent
 from ..periods import Period, validate_period_label
-from .base import choices_check
+from .base import JurisdictionField, choices_check
 
 
 class Publication(models.Model):
@@ -60,7 +59,7 @@ class FigureRow(models.Model):
     down by it. A blank count: not reported (old reports), never zero."""
 
     publication = models.ForeignKey(Publication, on_delete=models.CASCADE, related_name="rows")
-    country = CountryField()
+    country = JurisdictionField()
     request_type = models.CharField(max_length=20, choices=PublishedRequestType.choices)
     legal_process = models.ForeignKey(
         "LegalProcess",
@@ -153,7 +152,7 @@ class OutcomeReasonRow(models.Model):
     overbroad, no matching account, jurisdiction paused...), per (country, request type)."""
 
     publication = models.ForeignKey(Publication, on_delete=models.CASCADE, related_name="reason_rows")
-    country = CountryField()
+    country = JurisdictionField()
     request_type = models.CharField(max_length=20, choices=RequestType.choices)
     outcome_reason = models.CharField(max_length=30, choices=OutcomeReason.choices)
     requests = models.PositiveIntegerField()

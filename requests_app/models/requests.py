@@ -7,7 +7,6 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
-from django_countries.fields import CountryField
 
 from .. import rules
 from ..choices import (
@@ -24,7 +23,7 @@ from ..choices import (
     UserNotification,
 )
 from ..periods import Period
-from .base import BytewiseCharField, HistoricalRecords, choices_check
+from .base import BytewiseCharField, HistoricalRecords, JurisdictionField, choices_check
 
 
 class Authority(models.Model):
@@ -33,7 +32,9 @@ class Authority(models.Model):
     Kind = AuthorityKind
 
     name = models.CharField(max_length=200)
-    country = CountryField(help_text="ISO 3166-1 alpha-2 country of the authority.")
+    country = JurisdictionField(
+        help_text="Jurisdiction of the authority: ISO 3166-1 alpha-2 code, XK or a body's code."
+    )
     kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.OTHER)
     history = HistoricalRecords()
 
@@ -79,7 +80,9 @@ class DataRequest(models.Model):
 
     # Unique by request_reference_unique, whose index (bytewise) also serves prefix search.
     reference = BytewiseCharField(max_length=64, help_text="Unique case id.")
-    country = CountryField(help_text="ISO 3166-1 alpha-2 country of the requesting authority.")
+    country = JurisdictionField(
+        help_text="Jurisdiction of the requesting authority: ISO 3166-1 alpha-2 code, XK or a body's code."
+    )
     authority = models.ForeignKey(
         Authority, on_delete=models.PROTECT, null=True, blank=True, related_name="requests"
     )

@@ -2,8 +2,9 @@
 
 One module per aggregate: ``requests`` (the request workflow), ``pauses`` (pause decisions and
 the holds they put on requests), ``publishing`` (report periods), ``catalog`` (the managed
-lists), ``intake`` (CSV imports), and ``versions`` (optimistic locking, shared by all). The
-rules they apply are in ``rules.py``.
+lists), ``intake`` (CSV imports), ``jurisdictions`` (international bodies publishers add),
+``national_security`` (requests for cleared staff, bands) and ``versions`` (optimistic locking,
+shared by all). The rules they apply are in ``rules.py``.
 Admin ``save_model`` and actions, management commands, the importer and tests call these
 functions by the names re-exported here (``services.request_create(...)``). History rows
 (django-simple-history) record who changed what; ``actor`` is that user.
@@ -13,6 +14,7 @@ from ..choices import HOLDABLE_REQUEST_STATUSES
 from ..rules import WORKFLOW_FIELDS
 from .catalog import catalog_create_missing, catalog_define
 from .intake import authorities_create_bulk, import_run_finish, import_run_start
+from .jurisdictions import international_body_create, international_body_delete, international_body_update
 from .national_security import ImportedBand, ns_request_create, ns_request_update, ns_requests_create_bulk
 from .pauses import (
     ArrivalHolds,
@@ -70,6 +72,9 @@ __all__ = [
     "figures_import",
     "import_run_finish",
     "import_run_start",
+    "international_body_create",
+    "international_body_delete",
+    "international_body_update",
     "pause_create",
     "pause_hold_preview",
     "pause_lift",

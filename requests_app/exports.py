@@ -49,20 +49,23 @@ FIGURE_COLUMNS: tuple[Column, ...] = (
     Column(
         "accounts_specified",
         "integer",
-        "Accounts named in those requests (each request names at least one). Blank: not reported.",
+        "Accounts named in those requests (each request names at least one). Blank (JSON null): not "
+        "reported by an imported report; never a stand-in for 0.",
     ),
     Column(
         "requests_with_data_produced",
         "integer",
         "Requests answered with all or some of the data requested (outcome all_data or some_data). "
-        "Blank: not reported (an old report that gave only a percentage, or nothing).",
+        "Blank (JSON null): not reported (an old report that gave only a percentage, or nothing).",
     ),
     Column(
         "percent_with_data_produced",
         "decimal",
-        "100 × requests_with_data_produced / requests, one decimal, rounded half up; for an imported "
-        "report that published a percentage, that percentage exactly as published. Blank for "
-        "preservation requests (a preservation keeps data; it produces none) and where not reported.",
+        "100 × requests_with_data_produced / requests, one decimal, rounded half up. Where an imported "
+        "report published a percentage, that percentage exactly as published (e.g. 5, 4.8 or 33.333, "
+        "up to three decimals), even beside counts. Blank (JSON null) for preservation requests (a "
+        "preservation keeps data; it produces none) unless a report published one, and where not "
+        "reported.",
     ),
     Column(
         "requests_received_during_pause",
@@ -175,7 +178,7 @@ def figure_record(row: FigureRow) -> dict:
         "requests": row.requests,
         "accounts_specified": row.accounts_specified,
         "requests_with_data_produced": row.requests_with_data_produced,
-        "percent_with_data_produced": row.percent_with_data_produced,
+        "percent_with_data_produced": published_percent(row),
         "requests_received_during_pause": row.requests_received_during_pause,
         "requests_produced_under_pause_exception": row.requests_produced_under_pause_exception,
         "publication_version": row.publication.version,
@@ -183,6 +186,16 @@ def figure_record(row: FigureRow) -> dict:
         "product": row.product_id,
         "median_days_to_decision": row.median_days_to_decision,
     }
+
+
+def published_percent(row: FigureRow) -> Decimal | None:
+    """The row's percentage with data produced as the report says it. One published by an
+    imported report comes back as the same number it was: without the zeros the database pads
+    it with (5.000 -> 5, 4.800 -> 4.8; ``normalize()`` alone would write 100 as 1E+2). One
+    computed from counts keeps its one decimal (66.7, 50.0)."""
+    if row.percent_as_published is not None:
+        return Decimal(format(row.percent_as_published.normalize(), "f"))
+    return row.percent_with_data_produced
 
 
 def reason_record(row: OutcomeReasonRow) -> dict:

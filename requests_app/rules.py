@@ -18,6 +18,7 @@ from .choices import (
     PRODUCED_OUTCOMES,
     REASON_REQUIRED_OUTCOMES,
     Outcome,
+    PublishedRequestType,
     RequestStatus,
     RequestType,
 )
@@ -235,3 +236,18 @@ def revision_note_problem(*, period_label: str, published_versions: Collection[i
             "re-published: the note is shown to the public next to the revised figures."
         )
     return ""
+
+
+# A published figure row's grain within its period and jurisdiction: (request type, legal process,
+# product). The whole of each: type "all", no legal process, no product (not broken down by it).
+FigureGrain = tuple[str, str | None, str | None]
+_WHOLE_GRAIN: FigureGrain = (PublishedRequestType.ALL, None, None)
+
+
+def figure_grains_overlap(a: FigureGrain, b: FigureGrain) -> bool:
+    """Whether two figure rows of the same period and jurisdiction can count the same requests.
+
+    They can unless they differ on a split both make: a row not broken down by legal process
+    (or by product, or by request type: "all") holds the requests of the rows that are, so a
+    publication with both would count those requests twice when its rows are summed."""
+    return all(x == y or whole in (x, y) for x, y, whole in zip(a, b, _WHOLE_GRAIN, strict=True))

@@ -20,7 +20,7 @@ it was. The modules, in the order a row meets them:
 from .bands import is_banded, parse_bands
 from .columns import COLUMNS, DESIGN_COLUMNS, REQUIRED_COLUMNS
 from .export import export_csv, export_rows, records_csv
-from .figures import FiguresFileInvalid, decode, parse_figures
+from .figures import FiguresFile, FiguresFileInvalid, ManagedCodes, decode, parse_figures
 from .results import ImportResult, RowError
 from .run import BATCH_SIZE, MAX_ERRORS, import_requests
 
@@ -30,8 +30,10 @@ __all__ = [
     "DESIGN_COLUMNS",
     "MAX_ERRORS",
     "REQUIRED_COLUMNS",
+    "FiguresFile",
     "FiguresFileInvalid",
     "ImportResult",
+    "ManagedCodes",
     "RowError",
     "decode",
     "is_banded",

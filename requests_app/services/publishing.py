@@ -281,6 +281,7 @@ def figures_import(*, figures: list[ImportedFigure], actor=None, note: str = "")
     publications = []
     for period in sorted(by_period):
         _require_ended(period, None)
+        previous = Publication.objects.filter(period=period.label).order_by("-version").first()
         publication = _publication_create(
             period=period,
             source=Publication.Source.IMPORTED,
@@ -288,6 +289,8 @@ def figures_import(*, figures: list[ImportedFigure], actor=None, note: str = "")
             note=note,
             first_note=IMPORTED_FIRST_NOTE,
         )
+        # The file replaces the period's figures; its national-security bands stay.
+        national_security.bands_write(publication=publication, bands=_bands_of(previous))
         FigureRow.objects.bulk_create(
             FigureRow(
                 publication=publication,
@@ -379,6 +382,13 @@ def _carry_over(
         for row in rows:
             row.pk, row.publication = None, publication
         model.objects.bulk_create(rows)
+    return _bands_of(previous, leaving_out=replaced_bands)
+
+
+def _bands_of(publication: Publication | None, *, leaving_out=frozenset()) -> list[dict]:
+    """The bands of ``publication`` as NationalSecurityBand fields, but those of ``leaving_out``."""
+    if publication is None:
+        return []
     return [
         {
             "country": band.country,
@@ -388,6 +398,6 @@ def _carry_over(
             "accounts_min": band.accounts_min,
             "accounts_max": band.accounts_max,
         }
-        for band in NationalSecurityBand.objects.filter(publication=previous).select_related("category")
-        if (band.country.code, band.category.code) not in replaced_bands
+        for band in NationalSecurityBand.objects.filter(publication=publication).select_related("category")
+        if (band.country.code, band.category.code) not in leaving_out
     ]

@@ -15,7 +15,7 @@ from decimal import Decimal
 
 from django.http import HttpResponse, JsonResponse
 
-from .models import FigureRow, OutcomeReasonRow, PauseDecision, Publication
+from .models import FigureRow, NationalSecurityBand, OutcomeReasonRow, PauseDecision, Publication
 from .periods import Period
 
 SCHEMA_VERSION = 2  # 2: legal_process, product and median_days_to_decision appended
@@ -148,7 +148,23 @@ PAUSE_COLUMNS: tuple[Column, ...] = (
 )
 
 FIGURE_FIELDS = [column.name for column in FIGURE_COLUMNS]
+BAND_COLUMNS: tuple[Column, ...] = (
+    *FIGURE_COLUMNS[:5],
+    Column(
+        "category",
+        "text",
+        "fisa_content (FISA orders for content), fisa_non_content (FISA orders for non-content) or "
+        "nsl (National Security Letters); the list on /methodology/.",
+    ),
+    Column("requests_min", "integer", "Lower bound of the band the requests of the period fall in."),
+    Column("requests_max", "integer", "Upper bound of that band (inclusive)."),
+    Column("accounts_min", "integer", "Lower bound of the band the accounts they named fall in."),
+    Column("accounts_max", "integer", "Upper bound of that band (inclusive)."),
+    FIGURE_COLUMNS[12],  # publication_version
+)
+
 REASON_FIELDS = [column.name for column in REASON_COLUMNS]
+BAND_FIELDS = [column.name for column in BAND_COLUMNS]
 PAUSE_FIELDS = [column.name for column in PAUSE_COLUMNS]
 
 
@@ -158,8 +174,8 @@ def _utc(moment: datetime.datetime | None) -> str | None:
     return moment.astimezone(datetime.UTC).isoformat().replace("+00:00", "Z")
 
 
-def _published_row(row: FigureRow | OutcomeReasonRow) -> dict:
-    """The columns every published row starts with: its period, jurisdiction and request type."""
+def _period_and_place(row: FigureRow | OutcomeReasonRow | NationalSecurityBand) -> dict:
+    """The columns every published row starts with: its period and jurisdiction."""
     period = Period.parse(row.publication.period)
     return {
         "period": period.label,
@@ -167,8 +183,12 @@ def _published_row(row: FigureRow | OutcomeReasonRow) -> dict:
         "period_end": period.end.isoformat(),
         "country_code": row.country.code,
         "country_name": row.country.name,
-        "request_type": row.request_type,
     }
+
+
+def _published_row(row: FigureRow | OutcomeReasonRow) -> dict:
+    """... and the request type of a figure or reason row."""
+    return {**_period_and_place(row), "request_type": row.request_type}
 
 
 def figure_record(row: FigureRow) -> dict:
@@ -205,6 +225,20 @@ def reason_record(row: OutcomeReasonRow) -> dict:
         "outcome_reason": row.outcome_reason,
         "requests": row.requests,
         "publication_version": row.publication.version,
+    }
+
+
+def band_record(band: NationalSecurityBand) -> dict:
+    """One published national-security band as typed values, keyed by BAND_FIELDS: ranges only,
+    as the law allows; the exact counts are never stored outside the desk."""
+    return {
+        **_period_and_place(band),
+        "category": band.category.code,
+        "requests_min": band.requests_min,
+        "requests_max": band.requests_max,
+        "accounts_min": band.accounts_min,
+        "accounts_max": band.accounts_max,
+        "publication_version": band.publication.version,
     }
 
 

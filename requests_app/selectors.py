@@ -32,8 +32,8 @@ from .periods import Period, human_duration
 @dataclass(frozen=True)
 class Totals:
     requests: int
-    accounts_specified: int
-    requests_with_data_produced: int
+    accounts_specified: int | None  # None: some row did not report it (an old report)
+    requests_with_data_produced: int | None
 
 
 def latest_publications():
@@ -50,13 +50,19 @@ def latest_publication() -> Publication | None:
 
 
 def publication_totals(publication: Publication) -> Totals:
-    """Global totals of one publication."""
+    """Global totals of one publication; a count some row did not report is None, not a partial sum."""
     sums = FigureRow.objects.filter(publication=publication).aggregate(
         requests=Sum("requests"),
         accounts=Sum("accounts_specified"),
         produced=Sum("requests_with_data_produced"),
+        unknown_accounts=_UNKNOWN_ACCOUNTS,
+        unknown_produced=_UNKNOWN_PRODUCED,
     )
-    return Totals(sums["requests"] or 0, sums["accounts"] or 0, sums["produced"] or 0)
+    return Totals(
+        sums["requests"] or 0,
+        None if sums["unknown_accounts"] else sums["accounts"] or 0,
+        None if sums["unknown_produced"] else sums["produced"] or 0,
+    )
 
 
 def published_pauses():
@@ -173,58 +179,113 @@ PRESERVATION = RequestType.PRESERVATION.value
 # PUBLIC_PAUSE_FIELDS (imported from models, its one home): the fields a visitor sees of a decision.
 
 
+def _plus(total: int | None, value: int | None) -> int | None:
+    """A sum in which one unknown (None: not reported) makes the whole unknown."""
+    return None if total is None or value is None else total + value
+
+
 @dataclass
 class Figures:
-    """Summed figures of some rows. The produced share leaves out preservation requests, which
-    ask to keep data, not to disclose it."""
+    """Summed figures of some rows. A count that one of the rows did not report (an old report)
+    is None ("not reported"), never a partial sum. The produced share leaves out preservation
+    requests, which ask to keep data, not to disclose it; it is computed from the counts when
+    every row behind it has them, and is an old report's percentage as published when it comes
+    from exactly one such row."""
 
     requests: int = 0
-    accounts_specified: int = 0
-    requests_with_data_produced: int = 0
+    accounts_specified: int | None = 0
+    requests_with_data_produced: int | None = 0
     disclosure_requests: int = 0  # requests other than preservation: the share's denominator
-    disclosure_produced: int = 0  # ... and those of them with data produced: its numerator
+    disclosure_produced: int | None = 0  # ... and those of them with data produced: its numerator
+    disclosure_rows: int = 0  # figure rows behind the share
+    percent_as_published: Decimal | None = None  # of the one row behind the share, if it gave one
     requests_received_during_pause: int | None = 0
     requests_produced_under_pause_exception: int | None = 0
+    rows: int = 0  # figure rows summed
     by_type: dict[str, int] = field(default_factory=dict)
 
+    @classmethod
+    def of(cls, row: dict) -> Figures:
+        """The figures of one row of ``_rows`` (which may sum several figure rows)."""
+        disclosure = row["request_type"] != PRESERVATION
+        return cls(
+            requests=row["requests"],
+            accounts_specified=row["accounts"],
+            requests_with_data_produced=row["produced"],
+            disclosure_requests=row["requests"] if disclosure else 0,
+            disclosure_produced=row["produced"] if disclosure else 0,
+            disclosure_rows=row["rows"] if disclosure else 0,
+            percent_as_published=row["published_percent"] if disclosure and row["rows"] == 1 else None,
+            # Imported historical figures carry no pause columns: unknown stays unknown.
+            requests_received_during_pause=row["during_pause"],
+            requests_produced_under_pause_exception=row["under_exception"],
+            rows=row["rows"],
+            by_type={row["request_type"]: row["requests"]},
+        )
+
     def add(self, row: dict) -> None:
-        self.requests += row["requests"]
-        self.accounts_specified += row["accounts"]
-        self.requests_with_data_produced += row["produced"]
-        if row["request_type"] != PRESERVATION:
-            self.disclosure_requests += row["requests"]
-            self.disclosure_produced += row["produced"]
-        # Imported historical figures carry no pause columns: unknown stays unknown.
-        for name, key in (
-            ("requests_received_during_pause", "during_pause"),
-            ("requests_produced_under_pause_exception", "under_exception"),
+        self.merge(Figures.of(row))
+
+    def merge(self, other: Figures) -> None:
+        """Add ``other``'s figures to these."""
+        self.requests += other.requests
+        self.disclosure_requests += other.disclosure_requests
+        for name in (
+            "accounts_specified",
+            "requests_with_data_produced",
+            "disclosure_produced",
+            "requests_received_during_pause",
+            "requests_produced_under_pause_exception",
         ):
-            current, value = getattr(self, name), row[key]
-            setattr(self, name, None if current is None or value is None else current + value)
-        self.by_type[row["request_type"]] = self.by_type.get(row["request_type"], 0) + row["requests"]
+            setattr(self, name, _plus(getattr(self, name), getattr(other, name)))
+        if not self.disclosure_rows:
+            self.percent_as_published = other.percent_as_published
+        elif other.disclosure_rows:
+            self.percent_as_published = None  # a percentage of one row says nothing of several
+        self.disclosure_rows += other.disclosure_rows
+        self.rows += other.rows
+        for request_type, requests in other.by_type.items():
+            self.by_type[request_type] = self.by_type.get(request_type, 0) + requests
 
     @property
     def percent_with_data_produced(self) -> Decimal | None:
+        if self.disclosure_rows == 1 and self.percent_as_published is not None:
+            return self.percent_as_published
+        if self.disclosure_produced is None:
+            return None
         return percent(self.disclosure_produced, self.disclosure_requests)
 
 
+# SUM ignores NULLs; counting them tells "not reported" apart from a partial sum or 0.
+_UNKNOWN_ACCOUNTS = Count("pk", filter=Q(accounts_specified__isnull=True))
+_UNKNOWN_PRODUCED = Count("pk", filter=Q(requests_with_data_produced__isnull=True))
 _SUMS = {
     "requests": Sum("requests"),
     "accounts": Sum("accounts_specified"),
     "produced": Sum("requests_with_data_produced"),
     "during_pause": Sum("requests_received_during_pause"),
     "under_exception": Sum("requests_produced_under_pause_exception"),
-    # SUM ignores NULLs; counting them tells "unknown" apart from 0.
+    "rows": Count("pk"),
+    "unknown_accounts": _UNKNOWN_ACCOUNTS,
+    "unknown_produced": _UNKNOWN_PRODUCED,
     "unknown_pause": Count("pk", filter=Q(requests_received_during_pause__isnull=True)),
+    # Meaningful only for a group of one row (see Figures.of).
+    "published_percent": Max("percent_as_published"),
 }
 
 
 def _rows(queryset, *group_by: str, **extra):
+    """Figure rows summed per ``group_by`` and request type; a sum over a row that did not
+    report the count is None."""
     for row in (
         queryset.values(*group_by, "request_type")
         .annotate(**_SUMS, **extra)
         .order_by(*group_by, "request_type")
     ):
+        if row["unknown_accounts"]:
+            row["accounts"] = None
+        if row["unknown_produced"]:
+            row["produced"] = None
         if row["unknown_pause"]:
             row["during_pause"] = row["under_exception"] = None
         yield row
@@ -421,10 +482,8 @@ def period_type_rows(*, country: str) -> list[PeriodTypeRow]:
     out = []
     # Every row of a (country, type) in a publication carries the same type median: Max is it.
     for row in _rows(rows, "publication__period", median_days=Max("type_median_days_to_decision")):
-        figures = Figures()
-        figures.add(row)
         period, request_type = row["publication__period"], row["request_type"]
-        out.append(PeriodTypeRow(period, request_type, figures, row["median_days"]))
+        out.append(PeriodTypeRow(period, request_type, Figures.of(row), row["median_days"]))
     return sorted(out, key=lambda r: (r.period, r.request_type), reverse=True)
 
 
@@ -485,9 +544,7 @@ def shares_by_coverage(
     split: dict[str, tuple[Figures, Figures]] = {}
     for row in rows:
         paused, other = split.setdefault(row.period, (Figures(), Figures()))
-        target = paused if row.request_type in covered else other
-        target.disclosure_requests += row.figures.disclosure_requests
-        target.disclosure_produced += row.figures.disclosure_produced
+        (paused if row.request_type in covered else other).merge(row.figures)
     return {
         period: (paused.percent_with_data_produced, other.percent_with_data_produced)
         for period, (paused, other) in split.items()

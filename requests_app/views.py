@@ -15,10 +15,13 @@ from django_countries import countries
 
 from . import charts, exports, selectors
 from .caching import cache_public_page
+from .choices import PublishedRequestType
 from .filters import COUNTRY_CODES, CountryPageFilter, FigureRowFilter, PauseRegisterFilter
 from .models import DataRequest, PauseDecision
 
 TYPE_LABELS = dict(DataRequest.RequestType.choices)
+# A published row's type: the request types, and "all" (an imported report that did not split them).
+PUBLISHED_TYPE_LABELS = dict(PublishedRequestType.choices)
 
 
 def read_only_page(view):
@@ -41,7 +44,7 @@ def _period_bars(trend: list[selectors.PeriodFigures], shares: dict | None = Non
     share is drawn apart from the other types'."""
     bars = []
     for item in trend:
-        stacks = {t: item.figures.by_type[t] for t in TYPE_LABELS if t in item.figures.by_type}
+        stacks = {t: item.figures.by_type[t] for t in PUBLISHED_TYPE_LABELS if t in item.figures.by_type}
         if shares is None:
             share = _float(item.figures.percent_with_data_produced)
             bars.append(charts.PeriodBar(item.period, stacks, share))
@@ -204,7 +207,7 @@ def country_detail(request, code: str):
             )
             if trend
             else "",
-            "type_labels": TYPE_LABELS,
+            "type_labels": PUBLISHED_TYPE_LABELS,
         },
     )
 

@@ -19,8 +19,10 @@ from .choices import OutcomeReason
 from .models import (
     PUBLIC_PAUSE_FIELDS,
     FigureRow,
+    LegalProcess,
     OutcomeReasonRow,
     PauseDecision,
+    Product,
     Publication,
     PublicState,
     RequestType,
@@ -485,6 +487,117 @@ def period_type_rows(*, country: str) -> list[PeriodTypeRow]:
         period, request_type = row["publication__period"], row["request_type"]
         out.append(PeriodTypeRow(period, request_type, Figures.of(row), row["median_days"]))
     return sorted(out, key=lambda r: (r.period, r.request_type), reverse=True)
+
+
+# --- A country's figures by legal process and by product -------------------------------------
+
+NOT_BROKEN_DOWN = "Not broken down"
+
+
+@dataclass
+class BreakdownRow:
+    """One entry of a managed list in one period (``code`` None: the figures not broken down
+    by that list)."""
+
+    code: str | None
+    name: str
+    position: int = 0
+    figures: Figures = field(default_factory=Figures)
+    row_median: Decimal | None = None  # of the last figure row added
+
+    def add(self, row: dict) -> None:
+        self.figures.add(row)
+        self.row_median = row["median"]
+
+    @property
+    def median_days(self) -> Decimal | None:
+        """The figure row's own median when the entry is one row; None when it sums several (a
+        median of a whole is not derived from its parts; requests.csv has each row's)."""
+        return self.row_median if self.figures.rows == 1 else None
+
+
+@dataclass
+class PeriodBreakdown:
+    period: str
+    rows: list[BreakdownRow]
+
+
+@dataclass
+class Breakdown:
+    """A country's figures per published period by the entries of one managed list, newest first."""
+
+    periods: list[PeriodBreakdown]
+
+    @property
+    def shows_medians(self) -> bool:
+        return any(row.median_days is not None for item in self.periods for row in item.rows)
+
+
+class _BreakdownTally:
+    """Sums rows of ``_rows`` per period and entry of the list named ``key`` (legal_process, product)."""
+
+    def __init__(self, key: str):
+        self.key = key
+        self.by_period: dict[str, dict[str | None, BreakdownRow]] = {}
+
+    def add(self, row: dict) -> None:
+        code = row[self.key]
+        entries = self.by_period.setdefault(row["publication__period"], {})
+        if code not in entries:
+            name = row[f"{self.key}__name"] if code else NOT_BROKEN_DOWN
+            entries[code] = BreakdownRow(code, name, row[f"{self.key}__position"] or 0)
+        entries[code].add(row)
+
+    def breakdown(self) -> Breakdown | None:
+        """The periods broken down by the list; None unless one of them has several entries."""
+        periods = []
+        for period in sorted(self.by_period, reverse=True):
+            entries = self.by_period[period]
+            if any(code is not None for code in entries):
+                ordered = sorted(entries.values(), key=lambda r: (r.code is None, r.position, r.name))
+                periods.append(PeriodBreakdown(period, ordered))
+        if not any(sum(row.code is not None for row in item.rows) > 1 for item in periods):
+            return None
+        return Breakdown(periods)
+
+
+@dataclass
+class CountryBreakdowns:
+    legal_processes: Breakdown | None  # its legal-process requests by kind of legal process
+    products: Breakdown | None  # all its requests by product
+
+
+_BREAKDOWN_FIELDS = (
+    "legal_process",
+    "legal_process__name",
+    "legal_process__position",
+    "product",
+    "product__name",
+    "product__position",
+)
+
+
+def country_breakdowns(*, country: str) -> CountryBreakdowns:
+    """A country's figures per published period (latest versions) by legal process and by
+    product, where a period has more than one of them; names from the managed lists, in their
+    order. One query, whatever the number of rows."""
+    rows = FigureRow.objects.filter(publication__in=latest_publications(), country=country)
+    processes, products = _BreakdownTally("legal_process"), _BreakdownTally("product")
+    for row in _rows(rows, "publication__period", *_BREAKDOWN_FIELDS, median=Max("median_days_to_decision")):
+        if row["request_type"] == RequestType.LEGAL_PROCESS:
+            processes.add(row)
+        products.add(row)
+    return CountryBreakdowns(processes.breakdown(), products.breakdown())
+
+
+def legal_process_list() -> list[LegalProcess]:
+    """The managed list of legal processes, in its order (the methodology page)."""
+    return list(LegalProcess.objects.order_by("position", "name"))
+
+
+def product_list() -> list[Product]:
+    """The managed list of products, in its order (the methodology page, the /countries/ filter)."""
+    return list(Product.objects.order_by("position", "name"))
 
 
 @dataclass(frozen=True)

@@ -179,6 +179,7 @@ def country_detail(request, code: str):
     register = selectors.pause_register_entries(country=code)
     decisions = [entry.decision for entry in register]
     by_type = selectors.period_type_rows(country=code) if trend else []
+    breakdowns = selectors.country_breakdowns(country=code) if trend else None
     # The decision in force comes first, with what it meant; its types' share is drawn apart.
     # "In force" as everywhere else: a holding status, started by today (not an assessment).
     in_force = selectors.current_pauses_by_country(today=timezone.localdate()).get(code)
@@ -193,6 +194,7 @@ def country_detail(request, code: str):
             "name": name,
             "trend": list(reversed(trend)),
             "by_type": by_type,
+            "breakdowns": breakdowns,
             "register": register,
             "current": current,
             "headline": selectors.pause_headline(decision=current.decision, trend=trend) if current else None,

@@ -2,13 +2,20 @@
 process, product), counts an old report did not give ("—", never a partial sum or 0), imported
 percentages as published, and rows of an imported report that did not split request types."""
 
+import datetime
 import re
 from decimal import Decimal
 
 import pytest
 
 from requests_app.models import Publication
-from tests.factories import FigureRowFactory, PublicationFactory
+from tests.factories import (
+    DataRequestFactory,
+    FigureRowFactory,
+    LegalProcessFactory,
+    ProductFactory,
+    PublicationFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -116,3 +123,118 @@ def test_country_pages_show_dashes_and_all_request_types(client, imported_histor
     # A share that is not known is no point on the line (not a 0%).
     dots = re.findall(r"<title>(\d{4}-H\d): ([\d.]+)% with data produced</title>", chart)
     assert dots == [("2020-H1", "60")]
+
+
+# --- A country's tables by legal process and by product ---------------------------------------
+
+
+def table_after(page: str, heading: str) -> str:
+    """The first table after the heading ``heading`` (the latest period's)."""
+    start = page.index(f">{heading}</h2>")
+    return page[start : page.index("</table>", start)]
+
+
+def body_rows(table: str) -> list[list[str]]:
+    """The rows of a table's bodies as cell texts (period group rows included)."""
+    found = []
+    for body in re.findall(r"<tbody>(.*?)</tbody>", table, re.S):
+        for row in re.findall(r"<tr[^>]*>(.*?)</tr>", body, re.S):
+            found.append(
+                [
+                    re.sub(r"<[^>]+>", "", c).strip()
+                    for c in re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", row, re.S)
+                ]
+            )
+    return found
+
+
+@pytest.fixture
+def us_breakdown():
+    """The United States in 2020-H1 (version 2 of it) by legal process and product; Germany with
+    one legal process only."""
+    ProductFactory(code="social", name="Social network", position=0)
+    ProductFactory(code="messaging", name="Messenger", position=1)
+    # Version 1 said something else: only the latest version is shown.
+    FigureRowFactory(
+        publication=PublicationFactory(period="2020-H1", version=1), country="US", legal_process_id="wiretap",
+        product_id="social", requests=999, accounts_specified=999, requests_with_data_produced=999,
+    )  # fmt: skip
+    latest = PublicationFactory(period="2020-H1", version=2, note="Corrected.")
+    for lp, product, counts, median in [
+        ("subpoena", "social", (10, 12, 6), "5.0"),
+        ("subpoena", "messaging", (4, 4, 2), "7.0"),
+        ("search_warrant", "social", (8, 9, 8), "3.5"),
+        (None, "social", (3, 3, 1), None),  # legal-process requests not broken down by kind
+    ]:
+        FigureRowFactory(
+            publication=latest, country="US", legal_process_id=lp, product_id=product,
+            requests=counts[0], accounts_specified=counts[1], requests_with_data_produced=counts[2],
+            median_days_to_decision=median and Decimal(median),
+        )  # fmt: skip
+    FigureRowFactory(
+        publication=latest, country="US", request_type="emergency", product_id="messaging",
+        requests=5, accounts_specified=5, requests_with_data_produced=5,
+    )  # fmt: skip
+    FigureRowFactory(  # not broken down by product
+        publication=latest, country="US", request_type="preservation", requests=2, accounts_specified=2,
+        requests_with_data_produced=0,
+    )  # fmt: skip
+    FigureRowFactory(publication=latest, country="DE", legal_process_id="subpoena", product_id="social")
+    FigureRowFactory(publication=latest, country="DE", legal_process_id="subpoena", product_id="messaging")
+    return latest
+
+
+def test_country_page_tables_by_legal_process_and_by_product(client, us_breakdown):
+    page = client.get("/countries/US/").text
+    processes = table_after(page, "By legal process")
+    # Names from the managed list in its order (subpoena before search warrant), not codes; a
+    # median only where a line is one published row; requests not broken down last.
+    assert body_rows(processes) == [
+        ["2020-H1"],
+        ["Subpoena", "14", "16", "8", "57.1%", "—"],
+        ["Search warrant", "8", "9", "8", "100.0%", "3.5"],
+        ["Not broken down", "3", "3", "1", "33.3%", "—"],
+    ]
+    assert "search_warrant" not in processes and "Median days to decision" in processes
+    products = table_after(page, "By product")
+    assert body_rows(products) == [
+        ["2020-H1"],
+        ["Social network", "21", "24", "15", "71.4%"],
+        ["Messenger", "9", "9", "7", "77.8%"],
+        ["Not broken down", "2", "2", "0", "—"],  # preservation: no share
+    ]
+    assert "Median days to decision" not in products  # no line of it is one published row
+    # The totals by type stay, with the type medians as published.
+    assert "Figures per period and request type" in page
+    # Version 1 of the period does not show, anywhere.
+    assert "999" not in page and "Wiretap order" not in page
+
+
+def test_breakdown_tables_show_only_where_there_is_more_than_one_entry(client, us_breakdown):
+    germany = client.get("/countries/DE/").text
+    assert "By legal process" not in germany  # subpoenas only
+    assert body_rows(table_after(germany, "By product")) == [
+        ["2020-H1"],
+        ["Social network", "10", "12", "6", "60.0%"],
+        ["Messenger", "10", "12", "6", "60.0%"],
+    ]  # no median published on any line: no median column
+
+
+def test_earlier_periods_are_folded_and_records_never_published_do_not_show(client, us_breakdown):
+    older = PublicationFactory(period="2019-H2")
+    for lp in ("court_order", "subpoena"):
+        FigureRowFactory(publication=older, country="US", legal_process_id=lp, requests=7)
+    # Requests recorded after the publication (a newer computation nobody published).
+    LegalProcessFactory(code="order_2703d", name="18 USC 2703(d) order")
+    for _ in range(3):
+        DataRequestFactory(
+            country="US", received_on=datetime.date(2020, 2, 1), legal_process_id="order_2703d"
+        )
+    page = client.get("/countries/US/").text
+    assert "2703(d)" not in page
+    folded = page[page.index("Earlier periods (1)") :]
+    assert body_rows(folded[: folded.index("</table>")]) == [
+        ["2019-H2"],
+        ["Subpoena", "7", "12", "6", "85.7%", "—"],
+        ["Court order", "7", "12", "6", "85.7%", "—"],
+    ]

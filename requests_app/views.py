@@ -16,7 +16,13 @@ from django_countries import countries
 from . import charts, exports, selectors
 from .caching import cache_public_page
 from .choices import PublishedRequestType
-from .filters import COUNTRY_CODES, CountryPageFilter, FigureRowFilter, PauseRegisterFilter
+from .filters import (
+    COUNTRY_CODES,
+    CountryPageFilter,
+    FigureRowFilter,
+    PauseRegisterFilter,
+    PublishedRowFilter,
+)
 from .models import DataRequest, PauseDecision
 
 TYPE_LABELS = dict(DataRequest.RequestType.choices)
@@ -103,21 +109,26 @@ def overview(request):
 @cache_public_page(CountryPageFilter.base_filters)
 def country_list(request):
     periods = selectors.published_periods()
-    filterset = CountryPageFilter(request.GET, queryset=selectors.latest_figure_rows(), periods=periods)
+    products = [(product.code, product.name) for product in selectors.product_list()] if periods else []
+    filterset = CountryPageFilter(
+        request.GET, queryset=selectors.latest_figure_rows(), periods=periods, products=products
+    )
     if periods and not filterset.is_valid():
         return render(
             request, "requests_app/countries.html", {"filter": filterset, "periods": periods}, status=400
         )
-    rows, download = [], None
+    rows, download, product_name = [], None, None
     if periods:
+        product_name = dict(products).get(filterset.form.cleaned_data.get("product"))
         rows = filterset.sorted_rows(selectors.country_figures(filterset.qs))
         pauses = selectors.current_pauses_by_country(today=timezone.localdate())
         for row in rows:
             row.pause = pauses.get(row.code)
         cleaned = filterset.form.cleaned_data
         params = [("period", cleaned["period"])]
-        if cleaned.get("request_type"):
-            params.append(("request_type", cleaned["request_type"]))
+        for name in ("request_type", "product"):
+            if cleaned.get(name):
+                params.append((name, cleaned[name]))
         codes = filterset.matching_codes
         if codes is not None:
             params.append(("country", ",".join(row.code for row in rows) or "none"))
@@ -131,6 +142,7 @@ def country_list(request):
             "periods": periods,
             "download_url": download,
             "sort_links": _sort_links(filterset.form.cleaned_data) if rows else [],
+            "product_name": product_name,
         },
     )
 
@@ -147,9 +159,9 @@ _SORT_HEADERS = [
 
 
 def _sort_links(cleaned: dict) -> list[dict]:
-    """Header links that keep the period, type and search of the table and set its order."""
+    """Header links that keep the period, type, product and search of the table and set its order."""
     current = cleaned.get("sort") or "name"
-    kept = [(name, cleaned[name]) for name in ("period", "request_type", "q") if cleaned.get(name)]
+    kept = [(name, cleaned[name]) for name in ("period", "request_type", "product", "q") if cleaned.get(name)]
     links = []
     for column, label, numeric in _SORT_HEADERS:
         first = f"-{column}" if numeric else column
@@ -363,10 +375,11 @@ def _publications_of(filterset) -> list[dict]:
 
 
 @read_only_page
-@cache_public_page(FigureRowFilter.base_filters, strict=True)
+@cache_public_page(PublishedRowFilter.base_filters, strict=True)
 def outcomes_data(request, fmt: str):
-    """Published outcome-reason counts: the figures' filters, the latest version of each period."""
-    filterset = FigureRowFilter(request.GET, queryset=selectors.published_reason_rows())
+    """Published outcome-reason counts: the filters of every published file (they are counted per
+    request type, not per legal process or product), the latest version of each period."""
+    filterset = PublishedRowFilter(request.GET, queryset=selectors.published_reason_rows())
     return _export(
         request,
         fmt=fmt,

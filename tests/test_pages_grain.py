@@ -2,7 +2,9 @@
 process, product), counts an old report did not give ("—", never a partial sum or 0), imported
 percentages as published, and rows of an imported report that did not split request types."""
 
+import csv
 import datetime
+import io
 import re
 from decimal import Decimal
 
@@ -238,3 +240,48 @@ def test_earlier_periods_are_folded_and_records_never_published_do_not_show(clie
         ["Subpoena", "7", "12", "6", "85.7%", "—"],
         ["Court order", "7", "12", "6", "85.7%", "—"],
     ]
+
+
+# --- /countries/?product= ----------------------------------------------------------------------
+
+
+def country_cells(page: str) -> dict[str, list[str]]:
+    return {
+        code: cells(page, f'<a href="/countries/{code}/">{name}</a>')
+        for code, name in re.findall(r'<th scope="row"><a href="/countries/(\w\w)/">([^<]+)</a>', page)
+    }
+
+
+def test_countries_product_filter_sums_only_that_products_rows_and_says_so(client, us_breakdown):
+    page = client.get("/countries/", {"period": "2020-H1", "product": "messaging"}).text
+    assert country_cells(page) == {
+        "DE": ["10", "12", "60.0%", "0", "0"],
+        # a subpoena and emergency requests; not the rows of other products nor those not broken down
+        "US": ["9", "9", "77.8%", "0", "0"],
+    }
+    assert "2 countries in 2020-H1, Messenger only." in page
+    assert "figures not broken down by product (e.g. from an older report) are left out" in page
+    assert '<option value="messaging" selected>Messenger</option>' in page
+    # Every product of the list can be chosen, in its order, after "All products".
+    assert re.findall(r'<option value="(\w*)"', page.split('name="product"')[1].split("</select>")[0]) == [
+        "",
+        "social",
+        "messaging",
+    ]
+    # The header links keep the product, and the download holds exactly these rows.
+    links = re.findall(r'<th scope="col"[^>]*><a href="([^"]+)">', page)
+    assert links and all("product=messaging" in link for link in links)
+    download = re.search(r'href="(/data/requests.csv\?[^"]+)"', page).group(1).replace("&amp;", "&")
+    rows = list(csv.DictReader(io.StringIO(client.get(download).content.decode("utf-8-sig"))))
+    assert {r["product"] for r in rows} == {"messaging"}
+    assert sum(int(r["requests"]) for r in rows if r["country_code"] == "US") == 9
+
+    everything = client.get("/countries/", {"period": "2020-H1"}).text
+    assert country_cells(everything)["US"][0] == "32"  # every row, the product's and the others
+    assert "left out" not in everything
+
+
+def test_countries_unknown_product_is_a_400_with_the_reason(client, us_breakdown):
+    response = client.get("/countries/", {"product": "pager"})
+    assert response.status_code == 400
+    assert "pager" in response.text and "cannot be shown" in response.text

@@ -271,7 +271,15 @@ def _timeline(entries: list[selectors.RegisterEntry]):
 @read_only_page
 @cache_public_page()
 def methodology(request):
-    return render(request, "requests_app/methodology.html", {"type_labels": TYPE_LABELS})
+    return render(
+        request,
+        "requests_app/methodology.html",
+        {
+            "type_labels": TYPE_LABELS,
+            "legal_processes": selectors.legal_process_list(),
+            "products": selectors.product_list(),
+        },
+    )
 
 
 # =============================================================================================

@@ -285,3 +285,24 @@ def test_countries_unknown_product_is_a_400_with_the_reason(client, us_breakdown
     response = client.get("/countries/", {"product": "pager"})
     assert response.status_code == 400
     assert "pager" in response.text and "cannot be shown" in response.text
+
+
+# --- /methodology/ -----------------------------------------------------------------------------
+
+
+def test_methodology_lists_legal_processes_and_products_and_explains_blanks(client):
+    ProductFactory(code="messaging", name="Messenger", description="Messages and calls.", position=1)
+    ProductFactory(code="social", name="Social network", description="Profiles and posts.", position=0)
+    LegalProcessFactory(code="order_2703d", name="18 USC 2703(d) order", description="A US court order.")
+    page = client.get("/methodology/").text
+    products = page[page.index('id="products"') : page.index('id="blanks"')]
+    assert re.findall(r"<dt>([^<]+) <code>(\w+)</code></dt><dd>([^<]*)</dd>", products) == [
+        ("Social network", "social", "Profiles and posts."),
+        ("Messenger", "messaging", "Messages and calls."),
+    ]
+    processes = page[page.index('id="legal-processes"') : page.index('id="products"')]
+    names = re.findall(r"<dt>([^<]+) <code>(\w+)</code></dt>", processes)
+    assert names[:2] == [("Subpoena", "subpoena"), ("Search warrant", "search_warrant")]  # by position
+    assert ("18 USC 2703(d) order", "order_2703d") in names and "A US court order." in processes
+    assert "jurisdiction, request type, legal process and product" in page
+    assert "not reported" in page and "not broken down" in page and "as published" in page

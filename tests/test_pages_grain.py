@@ -9,6 +9,9 @@ import re
 from decimal import Decimal
 
 import pytest
+from django.core.cache import cache
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from requests_app.models import Publication
 from tests.factories import (
@@ -306,3 +309,65 @@ def test_methodology_lists_legal_processes_and_products_and_explains_blanks(clie
     assert ("18 USC 2703(d) order", "order_2703d") in names and "A US court order." in processes
     assert "jurisdiction, request type, legal process and product" in page
     assert "not reported" in page and "not broken down" in page and "as published" in page
+
+
+# --- query counts ------------------------------------------------------------------------------
+
+# The queries each page makes, whatever the number of rows, legal processes and products: the
+# public-state token, the SAVEPOINT / RELEASE pair of the page's transaction, and its own reads.
+# The country page reads both breakdown tables in one query, the names joined in (one more than
+# before them); /countries/ reads the product list for its filter (one more), and /methodology/
+# each managed list (two more).
+BREAKDOWN_PAGES = {
+    "/countries/US/": 9,
+    "/countries/?product=social": 7,
+    "/countries/?product=social&sort=-accounts&request_type=legal_process": 7,
+    "/methodology/": 5,
+}
+
+
+def publish_grain(periods: list[str], countries: list[str], processes: list[str], products: list[str]):
+    for period in periods:
+        publication = PublicationFactory(period=period)
+        for code in countries:
+            for lp in processes:
+                for product in products:
+                    FigureRowFactory(
+                        publication=publication, country=code, legal_process_id=lp, product_id=product
+                    )
+            FigureRowFactory(
+                publication=publication, country=code, request_type="emergency", product_id=products[0]
+            )
+
+
+def page_queries(client) -> dict[str, int]:
+    cache.clear()
+    counts = {}
+    for url in BREAKDOWN_PAGES:
+        with CaptureQueriesContext(connection) as captured:
+            response = client.get(url)
+        assert response.status_code == 200, url
+        counts[url] = len(captured)
+    return counts
+
+
+def test_breakdown_pages_make_a_fixed_number_of_queries(client, django_assert_num_queries):
+    products = [ProductFactory(code=code).code for code in ("social", "messaging", "photos", "cloud_storage")]
+    processes = ["subpoena", "search_warrant", "court_order", "wiretap", "pen_register", "mlat", "other"]
+    publish_grain(["2020-H1"], ["US", "DE"], processes[:2], products[:2])
+    small = page_queries(client)
+
+    for n in range(10):
+        LegalProcessFactory(code=f"extra_process_{n}")
+        ProductFactory(code=f"extra_product_{n}")
+    publish_grain(
+        ["2019-H1", "2019-H2", "2020-H2"], ["US", "DE", "IE", "FR", "HK", "XK"], processes, products
+    )
+    large = page_queries(client)
+    assert "Pen register / trap and trace" in client.get("/countries/US/").text
+
+    assert large == small
+    for url, queries in BREAKDOWN_PAGES.items():
+        cache.clear()
+        with django_assert_num_queries(queries):
+            assert client.get(url)["X-Page-Cache"] == "miss"

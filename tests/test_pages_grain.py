@@ -10,6 +10,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.cache import cache
+from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -371,3 +372,19 @@ def test_breakdown_pages_make_a_fixed_number_of_queries(client, django_assert_nu
         cache.clear()
         with django_assert_num_queries(queries):
             assert client.get(url)["X-Page-Cache"] == "miss"
+
+
+def test_demo_us_page_breaks_its_figures_down(client):
+    call_command("seed_demo", scale=0.05)
+    us = client.get("/countries/US/").text
+    processes = body_rows(table_after(us, "By legal process"))
+    period = processes[0][0]
+    names = [row[0] for row in processes[1:]]
+    assert {"Subpoena", "Search warrant", "18 USC 2703(d) order"} <= set(names) and "subpoena" not in names
+    # The lines add up to the period's legal-process requests in the table by type.
+    by_type = next(row for row in row_cells(us, period) if row[1] == "Legal process")
+    assert sum(int(row[1].replace(",", "")) for row in processes[1:]) == int(by_type[2].replace(",", ""))
+    products = [row[0] for row in body_rows(table_after(us, "By product"))[1:]]
+    assert set(products) <= {"Social network", "Messenger", "Photos", "Cloud storage"} and len(products) > 1
+    page = client.get("/countries/", {"product": "messaging"})
+    assert page.status_code == 200 and "Messenger only" in page.text

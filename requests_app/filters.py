@@ -15,6 +15,7 @@ from django.core.exceptions import ValidationError
 from django_countries import countries
 
 from . import jurisdictions, selectors
+from .choices import PublishedRequestType
 from .models import DataRequest, FigureRow, LegalProcess, PauseDecision, Product
 from .periods import Period
 
@@ -202,6 +203,13 @@ class FigureRowFilter(PublishedRowFilter):
     """Filters of /data/requests.csv|json: those of every published file, and the breakdowns of
     a figure row. A legal process or product filter keeps only the rows broken down by it."""
 
+    request_type = ChoiceListFilter(
+        field_name="request_type",
+        lookup_expr="in",
+        label="Request type",
+        choices=PublishedRequestType.values,  # and "all": imported reports that did not split types
+        noun="request type",
+    )
     legal_process = ManagedCodeFilter(
         field_name="legal_process", lookup_expr="in", label="Legal process", model=LegalProcess,
         noun="legal process",

@@ -887,3 +887,14 @@ def test_data_page_documents_the_breakdown_filters(client):
     page = client.get("/data/").text
     assert "<code>legal_process</code></th>" in page and "<code>product</code></th>" in page
     assert "?product=messaging" in page and "rows not broken down by product" in page
+
+
+def test_rows_of_reports_that_did_not_split_request_types_can_be_selected(client):
+    imported = PublicationFactory(period="2019-H2", source="imported")
+    FigureRowFactory(publication=imported, country="FR", request_type="all", requests=40)
+    FigureRowFactory(publication=imported, country="DE", request_type=LEGAL, requests=9)
+    rows = read_csv(client.get("/data/requests.csv", {"request_type": "all"}))
+    assert [(r["country_code"], r["request_type"], r["requests"]) for r in rows] == [("FR", "all", "40")]
+    # Outcome reasons are always counted per request type.
+    response = client.get("/data/outcomes.csv", {"request_type": "all"})
+    assert response.status_code == 400 and "'all' is not a request type" in response.text

@@ -312,10 +312,18 @@ def _json_value(value):
 
 def download_name(name: str, filters: dict, extension: str) -> str:
     """A file name that says what the file holds: ``requests-HK-2020-H2.csv``,
-    ``requests-2020-H1-2020-H2-legal_process-v2.json``; ``requests.csv`` when unfiltered. Long
-    lists are counted, not spelt out, so the name stays short."""
+    ``requests-2020-H1-2020-H2-legal_process-v2.json``, ``requests-US-subpoena-messaging.csv``;
+    ``requests.csv`` when unfiltered. Long lists are counted, not spelt out, so the name stays
+    short."""
     parts = [name]
-    plurals = {"country": "countries", "period": "periods", "request_type": "types", "status": "statuses"}
+    plurals = {
+        "country": "countries",
+        "period": "periods",
+        "request_type": "types",
+        "legal_process": "legal-processes",
+        "product": "products",
+        "status": "statuses",
+    }
     for key, plural in plurals.items():
         values = sorted(str(v) for v in filters.get(key) or [])
         if 0 < len(values) <= 3:

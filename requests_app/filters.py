@@ -14,7 +14,8 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from . import jurisdictions, selectors
-from .models import DataRequest, FigureRow, PauseDecision
+from .choices import PublishedRequestType
+from .models import DataRequest, FigureRow, LegalProcess, PauseDecision, Product
 from .periods import Period
 
 COUNTRY_CODE_RE = re.compile(r"^[A-Za-z]{2}$")
@@ -78,6 +79,30 @@ class ChoiceListField(ValueListField):
         return value
 
 
+class ManagedCodeListField(ValueListField):
+    """Codes of a managed list (legal processes, products), which a Publisher may extend: read
+    from the database in one query, and only when the parameter is given."""
+
+    def __init__(self, *, model, noun: str, **kwargs):
+        self.model = model
+        self.noun = noun
+        self.known: list[str] = []
+        super().__init__(**kwargs)
+
+    def clean(self, value) -> list[str]:
+        if self.to_python(value):
+            self.known = list(self.model.objects.order_by("position", "name").values_list("code", flat=True))
+        return super().clean(value)
+
+    def clean_value(self, value: str) -> str:
+        if value not in self.known:
+            raise ValidationError(
+                f"'{value}' is not a {self.noun}: use one of {', '.join(self.known) or 'none yet'} "
+                "(listed on /methodology/)."
+            )
+        return value
+
+
 class PeriodFilter(django_filters.Filter):
     field_class = PeriodListField
 
@@ -88,6 +113,10 @@ class CountryFilter(django_filters.Filter):
 
 class ChoiceListFilter(django_filters.Filter):
     field_class = ChoiceListField
+
+
+class ManagedCodeFilter(django_filters.Filter):
+    field_class = ManagedCodeListField
 
 
 class IntegerFilter(django_filters.Filter):
@@ -133,9 +162,10 @@ class FigureQueryForm(StrictQueryForm):
         return cleaned
 
 
-class FigureRowFilter(django_filters.FilterSet):
-    """Filters of /data/requests.csv|json. Without ``version`` every period is read at its latest
-    published version; ``version`` (with one period) reads an earlier snapshot."""
+class PublishedRowFilter(django_filters.FilterSet):
+    """Filters of every file of published rows (/data/requests.*, /data/outcomes.*). Without
+    ``version`` every period is read at its latest published version; ``version`` (with one
+    period) reads an earlier snapshot."""
 
     period = PeriodFilter(field_name="publication__period", lookup_expr="in", label="Period")
     country = CountryFilter(field_name="country", lookup_expr="in", label="Country")
@@ -166,6 +196,26 @@ class FigureRowFilter(django_filters.FilterSet):
     @property
     def selected_version(self) -> int | None:
         return self.form.cleaned_data.get("version")
+
+
+class FigureRowFilter(PublishedRowFilter):
+    """Filters of /data/requests.csv|json: those of every published file, and the breakdowns of
+    a figure row. A legal process or product filter keeps only the rows broken down by it."""
+
+    request_type = ChoiceListFilter(
+        field_name="request_type",
+        lookup_expr="in",
+        label="Request type",
+        choices=PublishedRequestType.values,  # and "all": imported reports that did not split types
+        noun="request type",
+    )
+    legal_process = ManagedCodeFilter(
+        field_name="legal_process", lookup_expr="in", label="Legal process", model=LegalProcess,
+        noun="legal process",
+    )  # fmt: skip
+    product = ManagedCodeFilter(
+        field_name="product", lookup_expr="in", label="Product", model=Product, noun="product"
+    )
 
 
 class PauseRegisterFilter(django_filters.FilterSet):
@@ -225,8 +275,9 @@ def sort_rows(rows, sort: str):
 
 
 class CountryPageFilter(django_filters.FilterSet):
-    """The /countries/ page: one published period, all or one request type, a name search and a
-    sort order. Every combination is a plain GET URL, so any view of the table can be shared."""
+    """The /countries/ page: one published period, all or one request type, all or one product, a
+    name search and a sort order. Every combination is a plain GET URL, so any view of the table
+    can be shared."""
 
     period = django_filters.ChoiceFilter(field_name="publication__period", label="Period", empty_label=None)
     request_type = django_filters.ChoiceFilter(
@@ -235,6 +286,7 @@ class CountryPageFilter(django_filters.FilterSet):
         choices=DataRequest.RequestType.choices,
         empty_label="All request types",
     )
+    product = django_filters.ChoiceFilter(field_name="product", label="Product", empty_label="All products")
     q = django_filters.CharFilter(method="filter_search", label="Search countries", max_length=60)
     sort = django_filters.ChoiceFilter(
         method="keep",
@@ -247,7 +299,7 @@ class CountryPageFilter(django_filters.FilterSet):
         model = FigureRow
         fields: list[str] = []
 
-    def __init__(self, data=None, *args, periods: list[str], **kwargs):
+    def __init__(self, data=None, *args, periods: list[str], products: list[tuple[str, str]] = (), **kwargs):
         data = data.copy() if data is not None else None
         if data is not None:
             # Defaults make the bare URL /countries/ mean "latest period, by name".
@@ -257,6 +309,10 @@ class CountryPageFilter(django_filters.FilterSet):
         super().__init__(data, *args, **kwargs)
         self.filters["period"].extra["choices"] = [(p, p) for p in periods]
         self.form.fields["period"].choices = [(p, p) for p in periods]
+        # Products (code, name) from the managed list: a product shows only the rows broken down
+        # by it, so rows not broken down by product are left out (the page says so).
+        self.filters["product"].extra["choices"] = list(products)
+        self.form.fields["product"].choices = list(products)
 
     def filter_search(self, queryset, name, value):
         codes = codes_matching(value)

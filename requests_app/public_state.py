@@ -3,8 +3,9 @@
 Any write that can change what the public pages show gives ``PublicState.token`` a new random
 value, in the writing transaction, whatever makes the write (a service, the admin, a shell, SQL):
 
-* publications and their figure rows, and the international bodies publishers add (their names
-  are on the pages and in the data): every write (they are public by nature);
+* publications and their figure rows: every write (they are public by nature); so too the
+  managed lists of legal processes and products and the international bodies publishers add,
+  whose names, descriptions and order the report's tables and the methodology page show;
 * pause decisions: only writes that change what a visitor sees of them, so that work on a draft,
   or an internal edit of a published decision (rationale, review date, trigger, who decided),
   changes nothing a visitor can observe, not even whether a page was just re-rendered. That is
@@ -30,6 +31,8 @@ ALL_ROWS = (
     "requests_app_figurerow",
     "requests_app_outcomereasonrow",
     "requests_app_internationalbody",
+    "requests_app_legalprocess",
+    "requests_app_product",
 )
 PUBLISHED_ROWS = ("requests_app_pausedecision", "requests_app_historicalpausedecision")
 EVENTS = ("INSERT", "UPDATE", "DELETE")

@@ -20,8 +20,10 @@ from .models import (
     PUBLIC_PAUSE_FIELDS,
     FigureRow,
     InternationalBody,
+    LegalProcess,
     OutcomeReasonRow,
     PauseDecision,
+    Product,
     Publication,
     PublicState,
     RequestType,
@@ -33,8 +35,8 @@ from .periods import Period, human_duration
 @dataclass(frozen=True)
 class Totals:
     requests: int
-    accounts_specified: int
-    requests_with_data_produced: int
+    accounts_specified: int | None  # None: some row did not report it (an old report)
+    requests_with_data_produced: int | None
 
 
 def latest_publications():
@@ -51,13 +53,19 @@ def latest_publication() -> Publication | None:
 
 
 def publication_totals(publication: Publication) -> Totals:
-    """Global totals of one publication."""
+    """Global totals of one publication; a count some row did not report is None, not a partial sum."""
     sums = FigureRow.objects.filter(publication=publication).aggregate(
         requests=Sum("requests"),
         accounts=Sum("accounts_specified"),
         produced=Sum("requests_with_data_produced"),
+        unknown_accounts=_UNKNOWN_ACCOUNTS,
+        unknown_produced=_UNKNOWN_PRODUCED,
     )
-    return Totals(sums["requests"] or 0, sums["accounts"] or 0, sums["produced"] or 0)
+    return Totals(
+        sums["requests"] or 0,
+        None if sums["unknown_accounts"] else sums["accounts"] or 0,
+        None if sums["unknown_produced"] else sums["produced"] or 0,
+    )
 
 
 def international_bodies() -> list[InternationalBody]:
@@ -179,58 +187,113 @@ PRESERVATION = RequestType.PRESERVATION.value
 # PUBLIC_PAUSE_FIELDS (imported from models, its one home): the fields a visitor sees of a decision.
 
 
+def _plus(total: int | None, value: int | None) -> int | None:
+    """A sum in which one unknown (None: not reported) makes the whole unknown."""
+    return None if total is None or value is None else total + value
+
+
 @dataclass
 class Figures:
-    """Summed figures of some rows. The produced share leaves out preservation requests, which
-    ask to keep data, not to disclose it."""
+    """Summed figures of some rows. A count that one of the rows did not report (an old report)
+    is None ("not reported"), never a partial sum. The produced share leaves out preservation
+    requests, which ask to keep data, not to disclose it; it is computed from the counts when
+    every row behind it has them, and is an old report's percentage as published when it comes
+    from exactly one such row."""
 
     requests: int = 0
-    accounts_specified: int = 0
-    requests_with_data_produced: int = 0
+    accounts_specified: int | None = 0
+    requests_with_data_produced: int | None = 0
     disclosure_requests: int = 0  # requests other than preservation: the share's denominator
-    disclosure_produced: int = 0  # ... and those of them with data produced: its numerator
+    disclosure_produced: int | None = 0  # ... and those of them with data produced: its numerator
+    disclosure_rows: int = 0  # figure rows behind the share
+    percent_as_published: Decimal | None = None  # of the one row behind the share, if it gave one
     requests_received_during_pause: int | None = 0
     requests_produced_under_pause_exception: int | None = 0
+    rows: int = 0  # figure rows summed
     by_type: dict[str, int] = field(default_factory=dict)
 
+    @classmethod
+    def of(cls, row: dict) -> Figures:
+        """The figures of one row of ``_rows`` (which may sum several figure rows)."""
+        disclosure = row["request_type"] != PRESERVATION
+        return cls(
+            requests=row["requests"],
+            accounts_specified=row["accounts"],
+            requests_with_data_produced=row["produced"],
+            disclosure_requests=row["requests"] if disclosure else 0,
+            disclosure_produced=row["produced"] if disclosure else 0,
+            disclosure_rows=row["rows"] if disclosure else 0,
+            percent_as_published=row["published_percent"] if disclosure and row["rows"] == 1 else None,
+            # Imported historical figures carry no pause columns: unknown stays unknown.
+            requests_received_during_pause=row["during_pause"],
+            requests_produced_under_pause_exception=row["under_exception"],
+            rows=row["rows"],
+            by_type={row["request_type"]: row["requests"]},
+        )
+
     def add(self, row: dict) -> None:
-        self.requests += row["requests"]
-        self.accounts_specified += row["accounts"]
-        self.requests_with_data_produced += row["produced"]
-        if row["request_type"] != PRESERVATION:
-            self.disclosure_requests += row["requests"]
-            self.disclosure_produced += row["produced"]
-        # Imported historical figures carry no pause columns: unknown stays unknown.
-        for name, key in (
-            ("requests_received_during_pause", "during_pause"),
-            ("requests_produced_under_pause_exception", "under_exception"),
+        self.merge(Figures.of(row))
+
+    def merge(self, other: Figures) -> None:
+        """Add ``other``'s figures to these."""
+        self.requests += other.requests
+        self.disclosure_requests += other.disclosure_requests
+        for name in (
+            "accounts_specified",
+            "requests_with_data_produced",
+            "disclosure_produced",
+            "requests_received_during_pause",
+            "requests_produced_under_pause_exception",
         ):
-            current, value = getattr(self, name), row[key]
-            setattr(self, name, None if current is None or value is None else current + value)
-        self.by_type[row["request_type"]] = self.by_type.get(row["request_type"], 0) + row["requests"]
+            setattr(self, name, _plus(getattr(self, name), getattr(other, name)))
+        if not self.disclosure_rows:
+            self.percent_as_published = other.percent_as_published
+        elif other.disclosure_rows:
+            self.percent_as_published = None  # a percentage of one row says nothing of several
+        self.disclosure_rows += other.disclosure_rows
+        self.rows += other.rows
+        for request_type, requests in other.by_type.items():
+            self.by_type[request_type] = self.by_type.get(request_type, 0) + requests
 
     @property
     def percent_with_data_produced(self) -> Decimal | None:
+        if self.disclosure_rows == 1 and self.percent_as_published is not None:
+            return self.percent_as_published
+        if self.disclosure_produced is None:
+            return None
         return percent(self.disclosure_produced, self.disclosure_requests)
 
 
+# SUM ignores NULLs; counting them tells "not reported" apart from a partial sum or 0.
+_UNKNOWN_ACCOUNTS = Count("pk", filter=Q(accounts_specified__isnull=True))
+_UNKNOWN_PRODUCED = Count("pk", filter=Q(requests_with_data_produced__isnull=True))
 _SUMS = {
     "requests": Sum("requests"),
     "accounts": Sum("accounts_specified"),
     "produced": Sum("requests_with_data_produced"),
     "during_pause": Sum("requests_received_during_pause"),
     "under_exception": Sum("requests_produced_under_pause_exception"),
-    # SUM ignores NULLs; counting them tells "unknown" apart from 0.
+    "rows": Count("pk"),
+    "unknown_accounts": _UNKNOWN_ACCOUNTS,
+    "unknown_produced": _UNKNOWN_PRODUCED,
     "unknown_pause": Count("pk", filter=Q(requests_received_during_pause__isnull=True)),
+    # Meaningful only for a group of one row (see Figures.of).
+    "published_percent": Max("percent_as_published"),
 }
 
 
 def _rows(queryset, *group_by: str, **extra):
+    """Figure rows summed per ``group_by`` and request type; a sum over a row that did not
+    report the count is None."""
     for row in (
         queryset.values(*group_by, "request_type")
         .annotate(**_SUMS, **extra)
         .order_by(*group_by, "request_type")
     ):
+        if row["unknown_accounts"]:
+            row["accounts"] = None
+        if row["unknown_produced"]:
+            row["produced"] = None
         if row["unknown_pause"]:
             row["during_pause"] = row["under_exception"] = None
         yield row
@@ -427,11 +490,120 @@ def period_type_rows(*, country: str) -> list[PeriodTypeRow]:
     out = []
     # Every row of a (country, type) in a publication carries the same type median: Max is it.
     for row in _rows(rows, "publication__period", median_days=Max("type_median_days_to_decision")):
-        figures = Figures()
-        figures.add(row)
         period, request_type = row["publication__period"], row["request_type"]
-        out.append(PeriodTypeRow(period, request_type, figures, row["median_days"]))
+        out.append(PeriodTypeRow(period, request_type, Figures.of(row), row["median_days"]))
     return sorted(out, key=lambda r: (r.period, r.request_type), reverse=True)
+
+
+# --- A country's figures by legal process and by product -------------------------------------
+
+NOT_BROKEN_DOWN = "Not broken down"
+
+
+@dataclass
+class BreakdownRow:
+    """One entry of a managed list in one period (``code`` None: the figures not broken down
+    by that list)."""
+
+    code: str | None
+    name: str
+    position: int = 0
+    figures: Figures = field(default_factory=Figures)
+    row_median: Decimal | None = None  # of the last figure row added
+
+    def add(self, row: dict) -> None:
+        self.figures.add(row)
+        self.row_median = row["median"]
+
+    @property
+    def median_days(self) -> Decimal | None:
+        """The figure row's own median when the entry is one row; None when it sums several (a
+        median of a whole is not derived from its parts; requests.csv has each row's)."""
+        return self.row_median if self.figures.rows == 1 else None
+
+
+@dataclass
+class PeriodBreakdown:
+    period: str
+    rows: list[BreakdownRow]
+
+
+@dataclass
+class Breakdown:
+    """A country's figures per published period by the entries of one managed list, newest first."""
+
+    periods: list[PeriodBreakdown]
+
+    @property
+    def shows_medians(self) -> bool:
+        return any(row.median_days is not None for item in self.periods for row in item.rows)
+
+
+class _BreakdownTally:
+    """Sums rows of ``_rows`` per period and entry of the list named ``key`` (legal_process, product)."""
+
+    def __init__(self, key: str):
+        self.key = key
+        self.by_period: dict[str, dict[str | None, BreakdownRow]] = {}
+
+    def add(self, row: dict) -> None:
+        code = row[self.key]
+        entries = self.by_period.setdefault(row["publication__period"], {})
+        if code not in entries:
+            name = row[f"{self.key}__name"] if code else NOT_BROKEN_DOWN
+            entries[code] = BreakdownRow(code, name, row[f"{self.key}__position"] or 0)
+        entries[code].add(row)
+
+    def breakdown(self) -> Breakdown | None:
+        """The periods broken down by the list; None unless one of them has several entries."""
+        periods = []
+        for period in sorted(self.by_period, reverse=True):
+            entries = self.by_period[period]
+            if any(code is not None for code in entries):
+                ordered = sorted(entries.values(), key=lambda r: (r.code is None, r.position, r.name))
+                periods.append(PeriodBreakdown(period, ordered))
+        if not any(sum(row.code is not None for row in item.rows) > 1 for item in periods):
+            return None
+        return Breakdown(periods)
+
+
+@dataclass
+class CountryBreakdowns:
+    legal_processes: Breakdown | None  # its legal-process requests by kind of legal process
+    products: Breakdown | None  # all its requests by product
+
+
+_BREAKDOWN_FIELDS = (
+    "legal_process",
+    "legal_process__name",
+    "legal_process__position",
+    "product",
+    "product__name",
+    "product__position",
+)
+
+
+def country_breakdowns(*, country: str) -> CountryBreakdowns:
+    """A country's figures per published period (latest versions) by legal process and by
+    product, where a period has more than one of them; names from the managed lists, in their
+    order. One query, whatever the number of rows."""
+    rows = FigureRow.objects.filter(publication__in=latest_publications(), country=country)
+    processes, products = _BreakdownTally("legal_process"), _BreakdownTally("product")
+    for row in _rows(rows, "publication__period", *_BREAKDOWN_FIELDS, median=Max("median_days_to_decision")):
+        if row["request_type"] == RequestType.LEGAL_PROCESS:
+            processes.add(row)
+        products.add(row)
+    return CountryBreakdowns(processes.breakdown(), products.breakdown())
+
+
+def legal_process_list() -> list[LegalProcess]:
+    """The managed list of legal processes, in its order (the methodology page)."""
+    return list(LegalProcess.objects.order_by("position", "name"))
+
+
+def product_list() -> list[Product]:
+    """The managed list of products, in its order (the methodology page, the /countries/ filter)."""
+    return list(Product.objects.order_by("position", "name"))
 
 
 @dataclass(frozen=True)
@@ -491,9 +663,7 @@ def shares_by_coverage(
     split: dict[str, tuple[Figures, Figures]] = {}
     for row in rows:
         paused, other = split.setdefault(row.period, (Figures(), Figures()))
-        target = paused if row.request_type in covered else other
-        target.disclosure_requests += row.figures.disclosure_requests
-        target.disclosure_produced += row.figures.disclosure_produced
+        (paused if row.request_type in covered else other).merge(row.figures)
     return {
         period: (paused.percent_with_data_produced, other.percent_with_data_produced)
         for period, (paused, other) in split.items()

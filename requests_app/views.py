@@ -14,10 +14,18 @@ from django.views.decorators.http import require_safe
 
 from . import charts, exports, jurisdictions, selectors
 from .caching import cache_public_page
-from .filters import CountryPageFilter, FigureRowFilter, PauseRegisterFilter
+from .choices import PublishedRequestType
+from .filters import (
+    CountryPageFilter,
+    FigureRowFilter,
+    PauseRegisterFilter,
+    PublishedRowFilter,
+)
 from .models import DataRequest, PauseDecision
 
 TYPE_LABELS = dict(DataRequest.RequestType.choices)
+# A published row's type: the request types, and "all" (an imported report that did not split them).
+PUBLISHED_TYPE_LABELS = dict(PublishedRequestType.choices)
 
 
 def read_only_page(view):
@@ -40,7 +48,7 @@ def _period_bars(trend: list[selectors.PeriodFigures], shares: dict | None = Non
     share is drawn apart from the other types'."""
     bars = []
     for item in trend:
-        stacks = {t: item.figures.by_type[t] for t in TYPE_LABELS if t in item.figures.by_type}
+        stacks = {t: item.figures.by_type[t] for t in PUBLISHED_TYPE_LABELS if t in item.figures.by_type}
         if shares is None:
             share = _float(item.figures.percent_with_data_produced)
             bars.append(charts.PeriodBar(item.period, stacks, share))
@@ -99,21 +107,26 @@ def overview(request):
 @cache_public_page(CountryPageFilter.base_filters)
 def country_list(request):
     periods = selectors.published_periods()
-    filterset = CountryPageFilter(request.GET, queryset=selectors.latest_figure_rows(), periods=periods)
+    products = [(product.code, product.name) for product in selectors.product_list()] if periods else []
+    filterset = CountryPageFilter(
+        request.GET, queryset=selectors.latest_figure_rows(), periods=periods, products=products
+    )
     if periods and not filterset.is_valid():
         return render(
             request, "requests_app/countries.html", {"filter": filterset, "periods": periods}, status=400
         )
-    rows, download = [], None
+    rows, download, product_name = [], None, None
     if periods:
+        product_name = dict(products).get(filterset.form.cleaned_data.get("product"))
         rows = filterset.sorted_rows(selectors.country_figures(filterset.qs))
         pauses = selectors.current_pauses_by_country(today=timezone.localdate())
         for row in rows:
             row.pause = pauses.get(row.code)
         cleaned = filterset.form.cleaned_data
         params = [("period", cleaned["period"])]
-        if cleaned.get("request_type"):
-            params.append(("request_type", cleaned["request_type"]))
+        for name in ("request_type", "product"):
+            if cleaned.get(name):
+                params.append((name, cleaned[name]))
         codes = filterset.matching_codes
         if codes is not None:
             params.append(("country", ",".join(row.code for row in rows) or "none"))
@@ -127,6 +140,7 @@ def country_list(request):
             "periods": periods,
             "download_url": download,
             "sort_links": _sort_links(filterset.form.cleaned_data) if rows else [],
+            "product_name": product_name,
         },
     )
 
@@ -143,9 +157,9 @@ _SORT_HEADERS = [
 
 
 def _sort_links(cleaned: dict) -> list[dict]:
-    """Header links that keep the period, type and search of the table and set its order."""
+    """Header links that keep the period, type, product and search of the table and set its order."""
     current = cleaned.get("sort") or "name"
-    kept = [(name, cleaned[name]) for name in ("period", "request_type", "q") if cleaned.get(name)]
+    kept = [(name, cleaned[name]) for name in ("period", "request_type", "product", "q") if cleaned.get(name)]
     links = []
     for column, label, numeric in _SORT_HEADERS:
         first = f"-{column}" if numeric else column
@@ -175,6 +189,7 @@ def country_detail(request, code: str):
     register = selectors.pause_register_entries(country=code)
     decisions = [entry.decision for entry in register]
     by_type = selectors.period_type_rows(country=code) if trend else []
+    breakdowns = selectors.country_breakdowns(country=code) if trend else None
     # The decision in force comes first, with what it meant; its types' share is drawn apart.
     # "In force" as everywhere else: a holding status, started by today (not an assessment).
     in_force = selectors.current_pauses_by_country(today=timezone.localdate()).get(code)
@@ -189,6 +204,7 @@ def country_detail(request, code: str):
             "name": name,
             "trend": list(reversed(trend)),
             "by_type": by_type,
+            "breakdowns": breakdowns,
             "register": register,
             "current": current,
             "headline": selectors.pause_headline(decision=current.decision, trend=trend) if current else None,
@@ -203,7 +219,7 @@ def country_detail(request, code: str):
             )
             if trend
             else "",
-            "type_labels": TYPE_LABELS,
+            "type_labels": PUBLISHED_TYPE_LABELS,
         },
     )
 
@@ -256,7 +272,12 @@ def methodology(request):
     return render(
         request,
         "requests_app/methodology.html",
-        {"type_labels": TYPE_LABELS, "bodies": selectors.international_bodies()},
+        {
+            "type_labels": TYPE_LABELS,
+            "bodies": selectors.international_bodies(),
+            "legal_processes": selectors.legal_process_list(),
+            "products": selectors.product_list(),
+        },
     )
 
 
@@ -361,10 +382,11 @@ def _publications_of(filterset) -> list[dict]:
 
 
 @read_only_page
-@cache_public_page(FigureRowFilter.base_filters, strict=True)
+@cache_public_page(PublishedRowFilter.base_filters, strict=True)
 def outcomes_data(request, fmt: str):
-    """Published outcome-reason counts: the figures' filters, the latest version of each period."""
-    filterset = FigureRowFilter(request.GET, queryset=selectors.published_reason_rows())
+    """Published outcome-reason counts: the filters of every published file (they are counted per
+    request type, not per legal process or product), the latest version of each period."""
+    filterset = PublishedRowFilter(request.GET, queryset=selectors.published_reason_rows())
     return _export(
         request,
         fmt=fmt,

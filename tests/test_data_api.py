@@ -15,7 +15,15 @@ from requests_app import services
 from requests_app.jurisdictions import FIXED_CODES
 from requests_app.models import DataRequest
 from requests_app.periods import Period
-from tests.factories import DataRequestFactory, PauseDecisionFactory, PublicationFactory, UserFactory
+from tests.factories import (
+    DataRequestFactory,
+    FigureRowFactory,
+    LegalProcessFactory,
+    PauseDecisionFactory,
+    ProductFactory,
+    PublicationFactory,
+    UserFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -402,11 +410,19 @@ def test_unpublished_pause_and_unknown_pause_figures(client):
         ("period=2020-H1&version=abc", "version", "Enter a whole number"),
         ("period=2020-H1&version=0", "version", "greater than or equal to 1"),
         ("countyr=HK", "query", "Unknown parameter: countyr"),
+        ("legal_process=writ", "legal_process", "'writ' is not a legal process: use one of subpoena,"),
+        ("legal_process=subpoena,Subpoena", "legal_process", "'Subpoena' is not a legal process"),
+        ("product=pager", "product", "'pager' is not a product: use one of"),
+        ("product=", None, None),  # an empty value filters nothing
     ],
 )
 def test_bad_filters_get_400_with_the_reason(client, query, field, reason):
     DataRequestFactory(received_on=D(2020, 3, 1))
+    ProductFactory(code="messaging")
     services.period_publish(period="2020-H1")
+    if field is None:
+        assert client.get(f"/data/requests.csv?{query}").status_code == 200
+        return
 
     response = client.get(f"/data/requests.json?{query}")
     assert response.status_code == 400
@@ -441,6 +457,7 @@ ENDPOINTS = [
     "/data/requests.json",
     "/data/requests.csv?period=2020-H1&country=DE,FR&request_type=legal_process",
     "/data/requests.json?period=2020-H1&version=1",
+    "/data/requests.csv?legal_process=subpoena,search_warrant",  # one query for the list's codes
     "/data/pauses.csv",
     "/data/pauses.json?status=paused",
     "/data/",
@@ -714,10 +731,20 @@ def test_internal_edits_of_a_published_decision_move_no_public_validator(client,
         ),
         ("/data/requests.csv?country=DE,FR,HK,US", 'attachment; filename="requests-4-countries.csv"'),
         ("/data/pauses.csv?country=HK&status=paused", 'attachment; filename="pauses-HK-paused.csv"'),
+        (
+            "/data/requests.csv?country=US&legal_process=subpoena&product=messaging",
+            'attachment; filename="requests-US-subpoena-messaging.csv"',
+        ),
+        (
+            "/data/requests.csv?product=social,messaging,photos,cloud_storage",
+            'attachment; filename="requests-4-products.csv"',
+        ),
     ],
 )
 def test_downloads_are_named_for_what_they_hold(client, url, name):
     PublicationFactory(period="2020-H2")
+    for code in ("social", "messaging", "photos", "cloud_storage"):
+        ProductFactory(code=code)
     response = client.get(url)
     assert response.status_code == 200
     assert response["Content-Disposition"] == name
@@ -773,3 +800,101 @@ def test_requests_csv_reports_the_median_days_to_decision(client):
     (row,) = read_csv(client.get("/data/requests.csv"))
     assert row["median_days_to_decision"] == "4.0"
     assert row["legal_process"] == "" and row["product"] == ""  # the row counts every kind and product
+
+
+# --- Legal processes and products -------------------------------------------------------------
+
+
+@pytest.fixture
+def us_by_process_and_product():
+    """2020-H1 in version 2 (version 1 differs) with US rows by legal process and product."""
+    ProductFactory(code="social")
+    ProductFactory(code="messaging")
+    LegalProcessFactory(code="order_2703d", name="18 USC 2703(d) order")
+    first = PublicationFactory(period="2020-H1", version=1)
+    FigureRowFactory(
+        publication=first, country="US", legal_process_id="subpoena", product_id="messaging", requests=99
+    )
+    latest = PublicationFactory(period="2020-H1", version=2, note="Corrected.")
+    for lp, product, requests in [
+        ("subpoena", "social", 10),
+        ("subpoena", "messaging", 4),
+        ("search_warrant", "messaging", 8),
+        ("order_2703d", "social", 3),
+        (None, "messaging", 2),
+        ("search_warrant", None, 5),
+    ]:
+        FigureRowFactory(
+            publication=latest, country="US", legal_process_id=lp, product_id=product, requests=requests,
+            requests_with_data_produced=1,
+        )  # fmt: skip
+    FigureRowFactory(
+        publication=latest, country="US", request_type=EMERGENCY, product_id="messaging", requests=6
+    )
+    FigureRowFactory(
+        publication=latest, country="DE", request_type=PRESERVATION, requests=1, requests_with_data_produced=0
+    )
+
+
+def grain(rows) -> list[tuple]:
+    return sorted(
+        (r["country_code"], r["request_type"], r["legal_process"], r["product"], r["requests"]) for r in rows
+    )
+
+
+def test_legal_process_and_product_filters_keep_only_rows_broken_down_by_them(
+    client, us_by_process_and_product
+):
+    rows = read_csv(client.get("/data/requests.csv", {"product": "messaging"}))
+    # Only rows broken down by that product, of every type, from the latest version.
+    assert grain(rows) == [
+        ("US", "emergency", "", "messaging", "6"),
+        ("US", "legal_process", "", "messaging", "2"),
+        ("US", "legal_process", "search_warrant", "messaging", "8"),
+        ("US", "legal_process", "subpoena", "messaging", "4"),
+    ]
+    rows = read_csv(client.get("/data/requests.csv", {"legal_process": ["subpoena", "order_2703d"]}))
+    assert grain(rows) == [
+        ("US", "legal_process", "order_2703d", "social", "3"),
+        ("US", "legal_process", "subpoena", "messaging", "4"),
+        ("US", "legal_process", "subpoena", "social", "10"),
+    ]
+    body = read_json(
+        client.get("/data/requests.json", {"legal_process": "search_warrant", "product": "messaging"})
+    )
+    assert [(r["legal_process"], r["product"], r["requests"]) for r in body["results"]] == [
+        ("search_warrant", "messaging", 8)
+    ]
+    # An earlier version is filtered the same way.
+    rows = read_csv(
+        client.get("/data/requests.csv", {"period": "2020-H1", "version": 1, "product": "messaging"})
+    )
+    assert grain(rows) == [("US", "legal_process", "subpoena", "messaging", "99")]
+    # A code added to the list later is known at once; one never used gives the header only.
+    LegalProcessFactory(code="letter_rogatory")
+    response = client.get("/data/requests.csv", {"legal_process": "letter_rogatory"})
+    assert response.status_code == 200 and read_csv(response) == []
+
+
+def test_outcomes_refuse_the_breakdown_filters_they_cannot_answer(client, us_by_process_and_product):
+    for fmt in ("csv", "json"):
+        response = client.get(f"/data/outcomes.{fmt}", {"product": "messaging"})
+        assert response.status_code == 400
+        assert "Unknown parameter: product" in response.content.decode()
+
+
+def test_data_page_documents_the_breakdown_filters(client):
+    page = client.get("/data/").text
+    assert "<code>legal_process</code></th>" in page and "<code>product</code></th>" in page
+    assert "?product=messaging" in page and "rows not broken down by product" in page
+
+
+def test_rows_of_reports_that_did_not_split_request_types_can_be_selected(client):
+    imported = PublicationFactory(period="2019-H2", source="imported")
+    FigureRowFactory(publication=imported, country="FR", request_type="all", requests=40)
+    FigureRowFactory(publication=imported, country="DE", request_type=LEGAL, requests=9)
+    rows = read_csv(client.get("/data/requests.csv", {"request_type": "all"}))
+    assert [(r["country_code"], r["request_type"], r["requests"]) for r in rows] == [("FR", "all", "40")]
+    # Outcome reasons are always counted per request type.
+    response = client.get("/data/outcomes.csv", {"request_type": "all"})
+    assert response.status_code == 400 and "'all' is not a request type" in response.text

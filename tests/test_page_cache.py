@@ -19,11 +19,13 @@ from redis import exceptions as redis_exceptions
 
 from requests_app import caching, selectors, services
 from requests_app.jurisdictions import FIXED_CODES
-from requests_app.models import FigureRow, PauseDecision, Publication
+from requests_app.models import FigureRow, LegalProcess, PauseDecision, Product, Publication
 from tests.factories import (
     DataRequestFactory,
     FigureRowFactory,
+    LegalProcessFactory,
     PauseDecisionFactory,
+    ProductFactory,
     PublicationFactory,
     UserFactory,
 )
@@ -126,6 +128,35 @@ def test_work_on_drafts_and_requests_changes_nothing_a_visitor_can_observe(clien
     # Publishing it is a change, and so is withdrawing it again.
     assert changes_token(lambda: services.pause_publish(decision=PauseDecision.objects.get(country="RU")))
     assert changes_token(lambda: services.pause_unpublish(decision=PauseDecision.objects.get(country="RU")))
+
+
+def test_the_managed_lists_the_pages_show_change_the_token(client, published):
+    """Legal processes and products: their names head the country page's tables and the
+    methodology page lists them with their descriptions, in their order."""
+    product = ProductFactory(code="messaging", name="Messenger")
+    publication = PublicationFactory(period="2021-H1")
+    for code in ("subpoena", "search_warrant"):
+        FigureRowFactory(publication=publication, country="US", legal_process_id=code, product_id="messaging")
+    writes = {
+        "a legal process renamed through the services": lambda: services.catalog_define(
+            model=LegalProcess, code="subpoena", name="Grand jury subpoena", description="Issued by a clerk."
+        ),
+        "a product's description": lambda: Product.objects.filter(pk=product.pk).update(description="Chats."),
+        "a product moved in the list": lambda: Product.objects.filter(pk=product.pk).update(position=7),
+        "a legal process added": lambda: LegalProcessFactory(code="order_2703d"),
+        "a legal process removed": lambda: LegalProcess.objects.filter(code="order_2703d").delete(),
+        "raw SQL": lambda: connection.cursor().execute(f"UPDATE {Product._meta.db_table} SET name = 'Chat'"),
+    }
+    unchanged = [name for name, write in writes.items() if not changes_token(write)]
+    assert unchanged == []
+
+    for url in ("/methodology/", "/countries/US/"):
+        assert client.get(url)["X-Page-Cache"] == "miss"
+        assert client.get(url)["X-Page-Cache"] == "hit"
+    services.catalog_define(model=LegalProcess, code="search_warrant", name="Warrant (judge-issued)")
+    for url in ("/methodology/", "/countries/US/"):
+        response = client.get(url)
+        assert response["X-Page-Cache"] == "miss" and "Warrant (judge-issued)" in response.text, url
 
 
 # --- the middleware ----------------------------------------------------------------------------

@@ -5,7 +5,18 @@ from __future__ import annotations
 # Sequential blues (ColorBrewer "Blues", 5 classes): readable in greyscale print too.
 SHADES = ["#dbe9f6", "#9ecae1", "#6baed6", "#3182bd", "#08519c"]
 NO_DATA = "#e6e6e6"
-TYPE_COLOURS = {"legal_process": "#3182bd", "emergency": "#e6550d", "preservation": "#9e9ac8"}
+TYPE_COLOURS = {
+    "legal_process": "#3182bd",
+    "emergency": "#e6550d",
+    "preservation": "#9e9ac8",
+    "all": "#969696",  # an imported report that did not split its figures by type
+}
+# How the chart names a type (its code otherwise, underscores as spaces).
+TYPE_NAMES = {"all": "all types"}
+
+
+def type_name(request_type: str) -> str:
+    return TYPE_NAMES.get(request_type, request_type.replace("_", " "))
 
 
 def fmt(value: float) -> str:

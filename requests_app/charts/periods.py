@@ -9,7 +9,7 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
 from ..periods import Period
-from .common import TYPE_COLOURS, fmt, nice_max
+from .common import TYPE_COLOURS, fmt, nice_max, type_name
 
 
 @dataclass(frozen=True)
@@ -222,7 +222,7 @@ def _stack(bar: PeriodBar, plot: Plot, *, x: float) -> list[SafeString]:
                 fmt(h),
                 TYPE_COLOURS.get(request_type, "#777"),
                 bar.period,
-                request_type.replace("_", " "),
+                type_name(request_type),
                 f"{count:,}",
             )
         )
@@ -276,7 +276,7 @@ def _legend(bars: list[PeriodBar], *, show_percent: bool, paused_label: str) -> 
                 x,
                 TYPE_COLOURS[request_type],
                 x + 16,
-                request_type.replace("_", " "),
+                type_name(request_type),
             )
         )
     if not show_percent:

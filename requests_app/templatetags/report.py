@@ -8,9 +8,25 @@ from django.contrib.humanize.templatetags.humanize import intcomma
 register = template.Library()
 
 
+ONE_DECIMAL = Decimal("0.1")
+
+
 @register.filter
 def percent(value) -> str:
-    return "—" if value is None else f"{Decimal(value):.1f}%"
+    """One decimal; an old report's percentage with more decimals as it was published; "—" for
+    none (not reported, or nothing to share)."""
+    if value is None:
+        return "—"
+    value = Decimal(value)
+    if value == value.quantize(ONE_DECIMAL):
+        return f"{value:.1f}%"
+    return f"{value.normalize():f}%"
+
+
+@register.filter
+def count_or_dash(value) -> str:
+    """A count, or "—" where it was not reported (an old report): never a misleading 0."""
+    return "—" if value is None else intcomma(value)
 
 
 @register.filter
@@ -20,7 +36,9 @@ def count_or_unknown(value) -> str:
 
 
 @register.simple_tag
-def change(current: int, previous: int) -> str:
+def change(current: int | None, previous: int | None) -> str:
+    if current is None or previous is None:
+        return "—"
     if not previous:
         return "new"
     delta = (current - previous) / previous * 100

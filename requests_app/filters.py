@@ -15,7 +15,15 @@ from django.core.exceptions import ValidationError
 
 from . import jurisdictions, selectors
 from .choices import PublishedRequestType
-from .models import DataRequest, FigureRow, LegalProcess, PauseDecision, Product
+from .models import (
+    DataRequest,
+    FigureRow,
+    LegalProcess,
+    NationalSecurityBand,
+    NationalSecurityCategory,
+    PauseDecision,
+    Product,
+)
 from .periods import Period
 
 COUNTRY_CODE_RE = re.compile(r"^[A-Za-z]{2}$")
@@ -162,7 +170,26 @@ class FigureQueryForm(StrictQueryForm):
         return cleaned
 
 
-class PublishedRowFilter(django_filters.FilterSet):
+class LatestUnlessVersion:
+    """For a FilterSet of published rows: the latest version of each period, unless ``version``
+    (with one period) asks for an earlier snapshot."""
+
+    def filter_queryset(self, queryset):
+        queryset = super().filter_queryset(queryset)
+        if self.form.cleaned_data.get("version") is None:
+            queryset = queryset.filter(publication__in=selectors.latest_publications())
+        return queryset
+
+    @property
+    def selected_periods(self) -> list[str]:
+        return self.form.cleaned_data.get("period") or []
+
+    @property
+    def selected_version(self) -> int | None:
+        return self.form.cleaned_data.get("version")
+
+
+class PublishedRowFilter(LatestUnlessVersion, django_filters.FilterSet):
     """Filters of every file of published rows (/data/requests.*, /data/outcomes.*). Without
     ``version`` every period is read at its latest published version; ``version`` (with one
     period) reads an earlier snapshot."""
@@ -183,20 +210,6 @@ class PublishedRowFilter(django_filters.FilterSet):
         fields: list[str] = []
         form = FigureQueryForm
 
-    def filter_queryset(self, queryset):
-        queryset = super().filter_queryset(queryset)
-        if self.form.cleaned_data.get("version") is None:
-            queryset = queryset.filter(publication__in=selectors.latest_publications())
-        return queryset
-
-    @property
-    def selected_periods(self) -> list[str]:
-        return self.form.cleaned_data.get("period") or []
-
-    @property
-    def selected_version(self) -> int | None:
-        return self.form.cleaned_data.get("version")
-
 
 class FigureRowFilter(PublishedRowFilter):
     """Filters of /data/requests.csv|json: those of every published file, and the breakdowns of
@@ -216,6 +229,24 @@ class FigureRowFilter(PublishedRowFilter):
     product = ManagedCodeFilter(
         field_name="product", lookup_expr="in", label="Product", model=Product, noun="product"
     )
+
+
+class BandFilter(LatestUnlessVersion, django_filters.FilterSet):
+    """Filters of /data/national_security.csv|json: period, country, category and version, as
+    for the figures (the latest version of each period unless ``version`` is given)."""
+
+    period = PeriodFilter(field_name="publication__period", lookup_expr="in", label="Period")
+    country = CountryFilter(field_name="country", lookup_expr="in", label="Country")
+    category = ManagedCodeFilter(
+        field_name="category__code", lookup_expr="in", label="Category", model=NationalSecurityCategory,
+        noun="national-security category",
+    )  # fmt: skip
+    version = IntegerFilter(field_name="publication__version", label="Publication version", min_value=1)
+
+    class Meta:
+        model = NationalSecurityBand
+        fields: list[str] = []
+        form = FigureQueryForm
 
 
 class PauseRegisterFilter(django_filters.FilterSet):

@@ -4,7 +4,8 @@ Any write that can change what the public pages show gives ``PublicState.token``
 value, in the writing transaction, whatever makes the write (a service, the admin, a shell, SQL):
 
 * publications and their figure rows: every write (they are public by nature); so too the
-  managed lists of legal processes and products and the international bodies publishers add,
+  managed lists of legal processes and products, the national-security categories and bands,
+  and the international bodies publishers add,
   whose names, descriptions and order the report's tables and the methodology page show;
 * pause decisions: only writes that change what a visitor sees of them, so that work on a draft,
   or an internal edit of a published decision (rationale, review date, trigger, who decided),
@@ -33,6 +34,8 @@ ALL_ROWS = (
     "requests_app_internationalbody",
     "requests_app_legalprocess",
     "requests_app_product",
+    "requests_app_nationalsecuritycategory",
+    "requests_app_nationalsecurityband",
 )
 PUBLISHED_ROWS = ("requests_app_pausedecision", "requests_app_historicalpausedecision")
 EVENTS = ("INSERT", "UPDATE", "DELETE")

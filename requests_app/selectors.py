@@ -15,12 +15,15 @@ from django.db.models import Count, Max, OuterRef, Q, Subquery, Sum
 from django.utils import timezone
 
 from . import jurisdictions
+from .bands import reportable_from
 from .choices import OutcomeReason
 from .models import (
     PUBLIC_PAUSE_FIELDS,
     FigureRow,
     InternationalBody,
     LegalProcess,
+    NationalSecurityBand,
+    NationalSecurityCategory,
     OutcomeReasonRow,
     PauseDecision,
     Product,
@@ -668,3 +671,60 @@ def shares_by_coverage(
         period: (paused.percent_with_data_produced, other.percent_with_data_produced)
         for period, (paused, other) in split.items()
     }
+
+
+# =============================================================================================
+# National-security bands: ranges only, from published snapshots
+# =============================================================================================
+
+
+def published_bands():
+    """National-security bands of every publication (every version); the /data/ filters narrow
+    them to the latest version of each period."""
+    return NationalSecurityBand.objects.select_related("publication", "category").order_by(
+        "publication__period", "country", "category__position", "category__code"
+    )
+
+
+@dataclass(frozen=True)
+class BandCell:
+    """One category of one period: its published band, or why there is none yet (still within
+    its delay until ``until``, or reportable since then and waiting for a re-publication)."""
+
+    category: NationalSecurityCategory
+    band: NationalSecurityBand | None
+    until: datetime.date
+    delayed: bool
+
+
+@dataclass(frozen=True)
+class PeriodBands:
+    period: str
+    cells: list[BandCell]  # in the categories' order
+
+    @property
+    def bands(self) -> list[NationalSecurityBand]:
+        return [cell.band for cell in self.cells if cell.band is not None]
+
+
+def country_bands(*, country: str, today: datetime.date) -> list[PeriodBands]:
+    """A jurisdiction's published bands per period (latest versions), newest first, a cell for
+    every category. Empty where it has none."""
+    bands = list(published_bands().filter(country=country, publication__in=latest_publications()))
+    if not bands:
+        return []
+    categories = list(NationalSecurityCategory.objects.all())
+    published = {(band.publication.period, band.category_id): band for band in bands}
+    out = []
+    for label in sorted(set(published_periods()) | {period for period, _ in published}, reverse=True):
+        period = Period.parse(label)
+        cells = []
+        for category in categories:
+            until = reportable_from(period, category.delay_days)
+            cells.append(BandCell(category, published.get((label, category.pk)), until, today < until))
+        out.append(PeriodBands(label, cells))
+    return out
+
+
+def national_security_categories() -> list[NationalSecurityCategory]:
+    return list(NationalSecurityCategory.objects.all())

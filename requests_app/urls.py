@@ -16,6 +16,8 @@ urlpatterns = [
     path("data/requests.json", views.requests_data, {"fmt": "json"}, name="requests-json"),
     path("data/outcomes.csv", views.outcomes_data, {"fmt": "csv"}, name="outcomes-csv"),
     path("data/outcomes.json", views.outcomes_data, {"fmt": "json"}, name="outcomes-json"),
+    path("data/national_security.csv", views.national_security_data, {"fmt": "csv"}, name="ns-csv"),
+    path("data/national_security.json", views.national_security_data, {"fmt": "json"}, name="ns-json"),
     path("data/pauses.csv", views.pauses_data, {"fmt": "csv"}, name="pauses-csv"),
     path("data/pauses.json", views.pauses_data, {"fmt": "json"}, name="pauses-json"),
 ]

@@ -16,6 +16,7 @@ from . import charts, exports, jurisdictions, selectors
 from .caching import cache_public_page
 from .choices import PublishedRequestType
 from .filters import (
+    BandFilter,
     CountryPageFilter,
     FigureRowFilter,
     PauseRegisterFilter,
@@ -220,8 +221,31 @@ def country_detail(request, code: str):
             if trend
             else "",
             "type_labels": PUBLISHED_TYPE_LABELS,
+            **_national_security(code, name),
         },
     )
+
+
+def _national_security(code: str, name: str) -> dict:
+    """The country page's national-security section: bands per period and their chart."""
+    periods = selectors.country_bands(country=code, today=timezone.localdate())
+    if not periods:
+        return {"ns_periods": []}
+    categories = selectors.national_security_categories()
+    ranges = [
+        charts.BandRange(item.period, band.category.name, band.accounts_min, band.accounts_max)
+        for item in periods
+        for band in item.bands
+    ]
+    return {
+        "ns_periods": periods,
+        "ns_categories": categories,
+        "ns_chart": charts.band_chart(
+            ranges,
+            categories=[c.name for c in categories],
+            title=f"{name}: accounts named in national-security process per half-year, in bands",
+        ),
+    }
 
 
 @read_only_page
@@ -277,6 +301,7 @@ def methodology(request):
             "bodies": selectors.international_bodies(),
             "legal_processes": selectors.legal_process_list(),
             "products": selectors.product_list(),
+            "ns_categories": selectors.national_security_categories(),
         },
     )
 
@@ -331,6 +356,7 @@ def data_index(request):
             "figure_columns": exports.FIGURE_COLUMNS,
             "pause_columns": exports.PAUSE_COLUMNS,
             "reason_columns": exports.REASON_COLUMNS,
+            "band_columns": exports.BAND_COLUMNS,
             "licence": exports.LICENCE,
             "licence_url": exports.LICENCE_URL,
             "schema_version": exports.SCHEMA_VERSION,
@@ -395,6 +421,23 @@ def outcomes_data(request, fmt: str):
         state=selectors.figures_state(),
         fields=exports.REASON_FIELDS,
         record=exports.reason_record,
+        generated_from=lambda: _publications_of(filterset),
+    )
+
+
+@read_only_page
+@cache_public_page(BandFilter.base_filters, strict=True)
+def national_security_data(request, fmt: str):
+    """Published national-security bands (ranges, never counts), latest version of each period."""
+    filterset = BandFilter(request.GET, queryset=selectors.published_bands())
+    return _export(
+        request,
+        fmt=fmt,
+        name="national_security",
+        filterset=filterset,
+        state=selectors.figures_state(),
+        fields=exports.BAND_FIELDS,
+        record=exports.band_record,
         generated_from=lambda: _publications_of(filterset),
     )
 

@@ -3,14 +3,17 @@ an exact count anywhere public or before a desk user without the clearance."""
 
 from __future__ import annotations
 
+import csv
 import datetime
+import io
 
 import pytest
 from django.contrib.auth.models import Group
+from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
 
-from requests_app import intake, roles, services
+from requests_app import intake, roles, selectors, services
 from requests_app.models import (
     FigureRow,
     NationalSecurityBand,
@@ -261,3 +264,114 @@ def test_imported_bands_keep_the_periods_imported_figures():
     assert publication.version == 2 and publication.note
     assert list(publication.rows.values_list("country", "request_type", "requests")) == [("US", "all", 8000)]
     assert publication.bands.count() == 1
+
+
+# --- the public side: /data/national_security.*, the country page, the methodology ----------
+
+
+def banded_history() -> list[tuple]:
+    """A platform's published FISA and NSL bands since 2009, as old reports gave them: bands of
+    1,000 before 2014, 0–499 or 1–499 later, zeros as the band from 0."""
+    rows = []
+    for year in range(2009, 2025):
+        for half in (1, 2):
+            period = f"{year}-H{half}"
+            for n, category in enumerate(("fisa_content", "fisa_non_content", "nsl")):
+                if year < 2014:
+                    low, width = (0 if (year + n) % 3 else 1000), 1000
+                    accounts = (1000 * ((year + half + n) % 17), 1000 * ((year + half + n) % 17) + 999)
+                else:
+                    low, width = (
+                        (1 if n == 2 and year < 2016 else 0),
+                        499 + (1 if n != 2 or year >= 2016 else 0),
+                    )
+                    accounts = (500 * ((year * 3 + half + n) % 40), 500 * ((year * 3 + half + n) % 40) + 499)
+                rows.append((period, "US", category, low, low + width - 1, *accounts))
+    return rows
+
+
+def test_a_published_history_of_bands_comes_back_from_the_open_data_row_for_row(tmp_path, client):
+    history = banded_history()
+    path = tmp_path / "bands.csv"
+    path.write_text(BANDED + "".join(",".join(map(str, row)) + "\n" for row in history), encoding="utf-8")
+    call_command("import_figures", str(path))
+    response = client.get("/data/national_security.csv")
+    assert response.status_code == 200
+    rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
+    columns = [
+        "period",
+        "country_code",
+        "category",
+        "requests_min",
+        "requests_max",
+        "accounts_min",
+        "accounts_max",
+    ]
+    assert sorted(tuple(row[c] for c in columns) for row in rows) == sorted(
+        tuple(map(str, row)) for row in history
+    )
+    assert len(rows) == 32 * 3
+    as_json = client.get("/data/national_security.json?category=nsl&period=2012-H1").json()["results"]
+    assert [(r["category"], r["requests_min"], r["accounts_max"]) for r in as_json] == [
+        (row[2], row[3], row[6]) for row in history if row[0] == "2012-H1" and row[2] == "nsl"
+    ]
+
+
+def test_a_bad_parameter_is_a_400_with_its_reason(client):
+    response = client.get("/data/national_security.csv?category=telepathy")
+    assert response.status_code == 400
+    assert "'telepathy' is not a national-security category" in response.content.decode()
+
+
+def test_the_us_page_shows_the_bands_and_what_is_not_yet_reportable(desk_requests, client):
+    plant()
+    publish(datetime.date(2021, 2, 1))
+    page = client.get("/countries/US/").content.decode()
+    assert "National security requests" in page
+    assert "115,000–115,499" in page and "0–499" in page
+    # Published before FISA's delay ran out; it has run out since (today is later).
+    assert "Not published for this period" in page
+    (period,) = selectors.country_bands(country="US", today=datetime.date(2021, 2, 1))
+    assert [(c.category.code, c.band is not None, c.until, c.delayed) for c in period.cells] == [
+        ("fisa_content", False, datetime.date(2021, 6, 29), True),
+        ("fisa_non_content", False, datetime.date(2021, 6, 29), True),
+        ("nsl", True, datetime.date(2021, 1, 1), False),
+    ]
+    assert "FISA orders for content" in page
+    for secret in SECRET_TEXTS:
+        assert secret not in page.replace("115,000–115,499", "")
+    # A country without national-security process has no such section.
+    assert "National security requests" not in client.get("/countries/DE/").content.decode()
+
+
+def test_the_methodology_names_each_category_and_its_rule(client):
+    page = client.get("/methodology/").content.decode()
+    assert "National Security Letters" in page and "180 days" in page
+    assert "excluded from every other figure" in page
+
+
+def test_the_section_costs_a_fixed_number_of_queries(desk_requests, client):
+    from django.core.cache import cache
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    plant()
+    publish(datetime.date(2021, 7, 1))
+
+    def queries() -> int:
+        cache.clear()
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get("/countries/US/").status_code == 200
+        return len(captured)
+
+    one_period = queries()
+    for day in (datetime.date(2020, 2, 1), datetime.date(2021, 2, 1)):
+        DataRequestFactory(country="US", received_on=day)
+        services.ns_request_create(
+            reference=f"NSL-MORE-{day}",
+            category=NationalSecurityCategory.objects.get(code="nsl"),
+            received_on=day,
+        )
+    services.period_publish(period="2020-H1", today=datetime.date(2021, 7, 1))
+    services.period_publish(period="2021-H1", today=datetime.date(2022, 1, 1))
+    assert queries() == one_period  # three periods of bands cost what one did

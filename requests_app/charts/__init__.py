@@ -10,16 +10,19 @@ published snapshots; nothing here reads the database.
 - ``common``: number formatting, colours and scales.
 """
 
+from .bands import BandRange, band_chart
 from .common import nice_max, shade_classes
 from .maps import MapEntry, unmapped, world_map
 from .periods import PauseBand, PeriodBar, period_chart
 from .timeline import TimelineBar, pause_timeline
 
 __all__ = [
+    "BandRange",
     "MapEntry",
     "PauseBand",
     "PeriodBar",
     "TimelineBar",
+    "band_chart",
     "nice_max",
     "pause_timeline",
     "period_chart",

@@ -60,6 +60,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "add_nationalsecurityrequest",
         "change_nationalsecurityrequest",
         "view_nationalsecuritycategory",
+        "add_nationalsecuritycategory",
         "change_nationalsecuritycategory",
     ],
 }

@@ -60,7 +60,7 @@ ACCESS = {
     },
     # Only the cleared role knows national-security requests exist; their categories are the law's.
     "requests_app.nationalsecurityrequest": {"see": {CLEARED}, "add": {CLEARED}, "change": {CLEARED}},
-    "requests_app.nationalsecuritycategory": {"see": {CLEARED}, "add": set(), "change": {CLEARED}},
+    "requests_app.nationalsecuritycategory": {"see": {CLEARED}, "add": {CLEARED}, "change": {CLEARED}},
     # Users, groups and login records are for superusers only.
     "auth.user": {"see": set(), "add": set(), "change": set()},
     "auth.group": {"see": set(), "add": set(), "change": set()},

@@ -111,6 +111,3 @@ class NationalSecurityCategoryAdmin(ClearedOnly, HistoryIsReadOnly, admin.ModelA
 
     def get_readonly_fields(self, request, obj=None):
         return ["code"] if obj is not None else []
-
-    def has_add_permission(self, request):
-        return False  # the categories are the law's; their rules are adjusted, not invented

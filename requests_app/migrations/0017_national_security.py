@@ -27,6 +27,7 @@ ROLE_PERMISSIONS = [
     "add_nationalsecurityrequest",
     "change_nationalsecurityrequest",
     "view_nationalsecuritycategory",
+    "add_nationalsecuritycategory",
     "change_nationalsecuritycategory",
 ]
 

@@ -92,7 +92,8 @@ class DataRequest(models.Model):
         on_delete=models.PROTECT,
         null=True,
         blank=True,
-        related_name="+",
+        # LegalProcess.requests: the desk counts an entry's requests in one join (admin/catalog.py).
+        related_name="requests",
         db_index=False,  # nothing looks requests up by it; every import would pay its upkeep
         help_text="Kind of legal process (legal-process requests only).",
     )
@@ -103,7 +104,7 @@ class DataRequest(models.Model):
         on_delete=models.PROTECT,
         null=True,
         blank=True,
-        related_name="+",
+        related_name="requests",
         db_index=False,
         help_text="The product the request is about.",
     )

@@ -11,7 +11,16 @@ functions by the names re-exported here (``services.request_create(...)``). Hist
 
 from ..choices import HOLDABLE_REQUEST_STATUSES
 from ..rules import WORKFLOW_FIELDS
-from .catalog import catalog_create_missing, catalog_define
+from .catalog import (
+    CatalogUsage,
+    catalog_create_missing,
+    catalog_define,
+    catalog_delete,
+    catalog_update,
+    catalog_usage,
+    catalog_usage_of,
+    catalog_with_usage,
+)
 from .intake import authorities_create_bulk, import_run_finish, import_run_start
 from .pauses import (
     ArrivalHolds,
@@ -52,6 +61,7 @@ __all__ = [
     "HOLDABLE_ON_ARRIVAL",
     "ArrivalHolds",
     "BulkResult",
+    "CatalogUsage",
     "ConcurrentEditError",
     "Decision",
     "HoldChange",
@@ -60,6 +70,11 @@ __all__ = [
     "authorities_create_bulk",
     "catalog_create_missing",
     "catalog_define",
+    "catalog_delete",
+    "catalog_update",
+    "catalog_usage",
+    "catalog_usage_of",
+    "catalog_with_usage",
     "figures_import",
     "import_run_finish",
     "import_run_start",

@@ -166,4 +166,8 @@ def test_the_role_migrations_end_at_todays_roles():
     (a change to a role needs a migration that applies it)."""
     after_0005 = import_module("requests_app.migrations.0005_publisher_publishing_permissions").AFTER
     after_0006 = {role: {*codenames, "view_importrun"} for role, codenames in after_0005.items()}
-    assert after_0006 == {role: set(codenames) for role, codenames in roles.ROLE_PERMISSIONS.items()}
+    # 0016: every role reads the managed lists; Publishers keep them.
+    lists = ["legalprocess", "product"]
+    after_0016 = {role: codenames | {f"view_{m}" for m in lists} for role, codenames in after_0006.items()}
+    after_0016[roles.PUBLISHER] |= {f"{verb}_{m}" for verb in ["add", "change", "delete"] for m in lists}
+    assert after_0016 == {role: set(codenames) for role, codenames in roles.ROLE_PERMISSIONS.items()}

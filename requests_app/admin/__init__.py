@@ -2,11 +2,12 @@
 
 Importing the package registers every ModelAdmin (Django autodiscovers ``requests_app.admin``):
 ``requests`` (the work queue and authorities), ``pauses`` (the register), ``publishing``
-(publications), ``intake`` (CSV import and export, import records). ``forms``, ``filters``,
-``actions`` and ``history`` hold what they share.
+(publications), ``intake`` (CSV import and export, import records), ``catalog`` (the managed
+lists: legal processes, products). ``forms``, ``filters``, ``actions`` and ``history`` hold what
+they share.
 """
 
-from . import intake, pauses, publishing, requests
+from . import catalog, intake, pauses, publishing, requests
 from .requests import CappedCountPaginator
 
-__all__ = ["CappedCountPaginator", "intake", "pauses", "publishing", "requests"]
+__all__ = ["CappedCountPaginator", "catalog", "intake", "pauses", "publishing", "requests"]

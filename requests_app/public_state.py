@@ -3,7 +3,8 @@
 Any write that can change what the public pages show gives ``PublicState.token`` a new random
 value, in the writing transaction, whatever makes the write (a service, the admin, a shell, SQL):
 
-* publications and their figure rows: every write (they are public by nature);
+* publications and their figure rows: every write (they are public by nature); so too the
+  managed lists (legal processes, products), whose names and descriptions the pages show;
 * pause decisions: only writes that change what a visitor sees of them, so that work on a draft,
   or an internal edit of a published decision (rationale, review date, trigger, who decided),
   changes nothing a visitor can observe, not even whether a page was just re-rendered. That is
@@ -24,7 +25,13 @@ rebuilds the table, and this way they always match this module.
 from __future__ import annotations
 
 STATE = "requests_app_publicstate"
-ALL_ROWS = ("requests_app_publication", "requests_app_figurerow", "requests_app_outcomereasonrow")
+ALL_ROWS = (
+    "requests_app_publication",
+    "requests_app_figurerow",
+    "requests_app_outcomereasonrow",
+    "requests_app_legalprocess",
+    "requests_app_product",
+)
 PUBLISHED_ROWS = ("requests_app_pausedecision", "requests_app_historicalpausedecision")
 EVENTS = ("INSERT", "UPDATE", "DELETE")
 

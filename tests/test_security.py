@@ -13,7 +13,9 @@ from tests.factories import (
     AuthorityFactory,
     DataRequestFactory,
     FigureRowFactory,
+    LegalProcessFactory,
     PauseDecisionFactory,
+    ProductFactory,
     UserFactory,
 )
 from tests.helpers import run_manage
@@ -90,6 +92,7 @@ OK, DENIED = 200, 403
 VIEW_ONLY = {"changelist": OK, "add": DENIED, "change": OK, "delete": DENIED, "history": OK}
 WORK = {"changelist": OK, "add": OK, "change": OK, "delete": DENIED, "history": OK}
 HIDDEN = {"changelist": DENIED, "add": DENIED, "change": DENIED, "delete": DENIED, "history": DENIED}
+KEEP = {"changelist": OK, "add": OK, "change": OK, "delete": OK, "history": OK}  # the managed lists
 
 EXPECTED = {
     roles.REVIEWER: {
@@ -98,6 +101,8 @@ EXPECTED = {
         "pausedecision": VIEW_ONLY,
         "publication": VIEW_ONLY,
         "importrun": VIEW_ONLY,
+        "legalprocess": VIEW_ONLY,
+        "product": VIEW_ONLY,
     },
     roles.PUBLISHER: {
         "datarequest": WORK,
@@ -106,6 +111,8 @@ EXPECTED = {
         # "Add publication" is the publish-a-period page; change is a read-only view.
         "publication": WORK,
         "importrun": VIEW_ONLY,
+        "legalprocess": KEEP,
+        "product": KEEP,
     },
     roles.AUDITOR: {
         "datarequest": VIEW_ONLY,
@@ -113,6 +120,8 @@ EXPECTED = {
         "pausedecision": VIEW_ONLY,
         "publication": VIEW_ONLY,
         "importrun": VIEW_ONLY,
+        "legalprocess": VIEW_ONLY,
+        "product": VIEW_ONLY,
     },
 }
 
@@ -125,6 +134,8 @@ def one_of_each(db):
         "authority": AuthorityFactory(),
         "pausedecision": PauseDecisionFactory(),
         "publication": row.publication,
+        "legalprocess": LegalProcessFactory(),
+        "product": ProductFactory(),
     }
 
 

@@ -363,3 +363,21 @@ def test_a_figure_row_alone_puts_an_entry_in_use():
     FigureRowFactory(product=product)
     with pytest.raises(ValidationError, match="0 request.s. and 1 published figure row"):
         services.catalog_delete(entry=product)
+
+
+def test_what_uses_the_entries_is_counted_in_one_query_per_table(django_assert_num_queries):
+    # The requests table has no index on these columns: read once for all the entries, never
+    # once per entry (nor once per request, as a subquery in a GROUP BY would).
+    entries = [LegalProcessFactory(code=f"process_{n}") for n in range(5)]
+    for entry in entries[:3]:
+        DataRequestFactory(legal_process=entry)
+    FigureRowFactory(legal_process=entries[4])
+    with django_assert_num_queries(2):
+        usage = services.catalog_usage_of(entries)
+    assert [(usage[e.code].requests, usage[e.code].figure_rows) for e in entries] == [
+        (1, 0),
+        (1, 0),
+        (1, 0),
+        (0, 0),
+        (0, 1),
+    ]

@@ -20,18 +20,15 @@ from .history import ReadOnlyHistoryAdmin
 
 
 class UsageChangeList(ChangeList):
-    """The list as Django finds and counts it, then what uses each entry shown, in one query.
-
-    Counted afterwards, not annotated on the admin's queryset: the page's counts of entries
-    would otherwise join the requests table again each (the join is what costs, at a million
-    requests)."""
+    """The list as Django finds and counts it, then what uses each entry shown: one grouped
+    query over the requests and one over the figure rows, whatever the number of entries."""
 
     def get_results(self, request):
         super().get_results(request)
         shown = list(self.result_list)
-        usage = services.catalog_usage_of(self.model, [entry.pk for entry in shown])
+        usage = services.catalog_usage_of(shown)
         for entry in shown:
-            entry.usage = usage[entry.pk]
+            entry.usage = usage[entry.code]
         self.result_list = shown
 
 
@@ -86,8 +83,8 @@ class ManagedListAdmin(ReadOnlyHistoryAdmin):
     def get_deleted_objects(self, objs, request):
         """An entry in use is "protected" by what uses it, said as counts: Django would fetch
         and list every request that names it (a million rows, for a common one)."""
-        usage = services.catalog_usage_of(self.model, [obj.pk for obj in objs])
-        protected = [f"{obj} ({obj.code}): used by {usage[obj.pk]}" for obj in objs if usage[obj.pk].in_use]
+        usage = services.catalog_usage_of(objs)
+        protected = [f"{o} ({o.code}): used by {usage[o.code]}" for o in objs if usage[o.code].in_use]
         if protected:
             return [str(obj) for obj in objs], {}, set(), protected
         return super().get_deleted_objects(objs, request)

@@ -1,6 +1,5 @@
 """The managed lists keep their history (who named, described or reordered an entry, and when), as
-authorities do; the entries already defined get their first version now. Requests reach an entry
-as ``legal_process.requests`` / ``product.requests`` (the desk counts an entry's requests).
+authorities do; the entries already defined get their first version now.
 """
 
 import django.core.validators
@@ -39,16 +38,6 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        migrations.AlterField(
-            model_name='datarequest',
-            name='legal_process',
-            field=models.ForeignKey(blank=True, db_column='legal_process', db_index=False, help_text='Kind of legal process (legal-process requests only).', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='requests', to='requests_app.legalprocess', to_field='code'),
-        ),
-        migrations.AlterField(
-            model_name='datarequest',
-            name='product',
-            field=models.ForeignKey(blank=True, db_column='product', db_index=False, help_text='The product the request is about.', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='requests', to='requests_app.product', to_field='code'),
-        ),
         migrations.CreateModel(
             name='HistoricalLegalProcess',
             fields=[

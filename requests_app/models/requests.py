@@ -92,8 +92,7 @@ class DataRequest(models.Model):
         on_delete=models.PROTECT,
         null=True,
         blank=True,
-        # LegalProcess.requests: the desk counts an entry's requests in one join (admin/catalog.py).
-        related_name="requests",
+        related_name="+",
         db_index=False,  # nothing looks requests up by it; every import would pay its upkeep
         help_text="Kind of legal process (legal-process requests only).",
     )
@@ -104,7 +103,7 @@ class DataRequest(models.Model):
         on_delete=models.PROTECT,
         null=True,
         blank=True,
-        related_name="requests",
+        related_name="+",
         db_index=False,
         help_text="The product the request is about.",
     )

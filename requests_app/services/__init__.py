@@ -19,7 +19,6 @@ from .catalog import (
     catalog_update,
     catalog_usage,
     catalog_usage_of,
-    catalog_with_usage,
 )
 from .intake import authorities_create_bulk, import_run_finish, import_run_start
 from .pauses import (
@@ -74,7 +73,6 @@ __all__ = [
     "catalog_update",
     "catalog_usage",
     "catalog_usage_of",
-    "catalog_with_usage",
     "figures_import",
     "import_run_finish",
     "import_run_start",

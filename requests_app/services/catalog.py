@@ -12,10 +12,9 @@ from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Count, IntegerField, OuterRef, Subquery, Value
-from django.db.models.functions import Coalesce
+from django.db.models import Count
 
-from ..models import FigureRow, LegalProcess, Product
+from ..models import DataRequest, FigureRow, LegalProcess, Product
 
 ManagedModel = type[LegalProcess] | type[Product]
 CatalogEntry = LegalProcess | Product
@@ -36,33 +35,32 @@ class CatalogUsage:
         return f"{self.requests:,} request(s) and {self.figure_rows:,} published figure row(s)"
 
 
-def _figure_rows_of(model: ManagedModel):
-    field = "legal_process" if model is LegalProcess else "product"
-    rows = (
-        FigureRow.objects.filter(**{field: OuterRef("code")})
-        .order_by()
-        .values(field)
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
-    return Coalesce(Subquery(rows, output_field=IntegerField()), Value(0))
+def _counts_by_code(model, field: str, codes: list[str]) -> dict[str, int]:
+    rows = model.objects.filter(**{f"{field}__in": codes}).order_by().values(field).annotate(n=Count("pk"))
+    return {row[field]: row["n"] for row in rows}
 
 
-def catalog_with_usage(model: ManagedModel):
-    """``model``'s entries, each with ``n_requests`` and ``n_figure_rows``: one query."""
-    return model.objects.annotate(n_requests=Count("requests"), n_figure_rows=_figure_rows_of(model))
+def catalog_usage_of(entries) -> dict[str, CatalogUsage]:
+    """What uses each of ``entries`` (of one list), by code: two grouped queries, one per table.
 
-
-def catalog_usage_of(model: ManagedModel, pks) -> dict[int, CatalogUsage]:
-    """What uses each of the entries ``pks`` of ``model``'s list, by primary key: one query."""
-    counted = catalog_with_usage(model).filter(pk__in=list(pks))
-    counted = counted.values_list("pk", "n_requests", "n_figure_rows")
-    return {pk: CatalogUsage(requests=requests, figure_rows=rows) for pk, requests, rows in counted}
+    The requests table has no index on these columns (every import would pay its upkeep), so
+    it is read once for all the entries; a count per entry would read it once per entry."""
+    entries = list(entries)
+    if not entries:
+        return {}
+    field = "legal_process" if isinstance(entries[0], LegalProcess) else "product"
+    codes = [entry.code for entry in entries]
+    requests = _counts_by_code(DataRequest, field, codes)
+    figure_rows = _counts_by_code(FigureRow, field, codes)
+    return {
+        code: CatalogUsage(requests=requests.get(code, 0), figure_rows=figure_rows.get(code, 0))
+        for code in codes
+    }
 
 
 def catalog_usage(entry: CatalogEntry) -> CatalogUsage:
     """How many requests and published figure rows use ``entry`` now."""
-    return catalog_usage_of(type(entry), [entry.pk])[entry.pk]
+    return catalog_usage_of([entry])[entry.code]
 
 
 def _locked(entry: CatalogEntry) -> tuple[CatalogEntry, CatalogUsage]:

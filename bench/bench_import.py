@@ -66,11 +66,26 @@ COUNTRIES = (
 )  # fmt: skip
 KINDS = ["police", "prosecutor", "court", "intelligence", "regulator", "other"]
 PROCESSES = ["subpoena", "search_warrant", "court_order", "wiretap", "pen_register", "mlat", "other"]
-PRODUCTS = ["", "Messenger", "Photos", "Mail", "Cloud Drive", "Video"]
+# Product codes (a blank: none recorded); ensure_lists() defines them, as a Publisher would.
+PRODUCTS = ["", "messenger", "photos", "mail", "cloud_drive", "video"]
 HEADER = (
     "reference,country,received_on,request_type,accounts_specified,authority,authority_kind,"
     "legal_process,product,status,outcome,decided_on\n"
 )
+
+
+def data_file(rows: int) -> Path:
+    """Where the generated file of ``rows`` rows is kept between runs (named for its format)."""
+    return OUT / f"requests_{rows}_coded.csv"
+
+
+def ensure_lists() -> None:
+    """The legal processes and products the file names must be on the managed lists."""
+    from requests_app.models import LegalProcess, Product
+    from requests_app.services import catalog_create_missing
+
+    catalog_create_missing(model=LegalProcess, codes=set(PROCESSES))
+    catalog_create_missing(model=Product, codes=set(PRODUCTS) - {""})
 
 
 def generate(path: Path, rows: int) -> None:
@@ -243,8 +258,9 @@ def main() -> None:
     from requests_app.models import DataRequest
 
     call_command("migrate", verbosity=0)
+    ensure_lists()
     OUT.mkdir(parents=True, exist_ok=True)
-    path = OUT / f"requests_{ROWS}.csv"
+    path = data_file(ROWS)
     if not path.exists():
         started = time.perf_counter()
         generate(path, ROWS)

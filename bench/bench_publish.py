@@ -1,10 +1,14 @@
 """Benchmark (not a test): publish a half-year of 1,000,000 requests on PostgreSQL.
 
-Prints the time of ``services.period_publish`` (the ORM aggregate, the snapshot rows and the
+Prints the time of ``services.period_publish`` (the ORM aggregates, the snapshot rows and the
 transaction) next to the time of the same statements written by hand as raw SQL (read the
-published pause decisions, then one GROUP BY), run in the same process on the same data; the
-target is a ratio <= 2. A bare GROUP BY of the counts alone is printed too, for scale. The rows
-are generated inside PostgreSQL with generate_series (seconds, not the ORM) and kept between runs.
+published pause decisions, then the GROUP BY at the finest grain -- country, request type, legal
+process, product -- the medians per country and type, the outcome reasons), run in the same
+process on the same data; the target is a ratio <= 2. The snapshot must equal the raw result,
+counts, pause columns and medians alike. A bare GROUP BY of the counts alone is printed too, for
+scale. The requests carry a legal process (legal-process requests: one of 6) and a product (one
+of 4, or none); they are generated inside PostgreSQL with generate_series (seconds, not the ORM)
+and kept between runs.
 
     make bench            # or: DATABASE_URL=postgres://... .venv/bin/python bench/bench_publish.py
 """
@@ -32,6 +36,21 @@ COUNTRIES = (
     "US IN DE FR GB BR IT ES AU TW JP PL MX AR CA NL BE SG KR TR RU PK ID PH TH IL AT CH SE PT "
     "CZ HU GR RO IE DK FI NO NZ ZA CL CO MY HK MO UA KE NG BY VN"
 ).split()
+# The managed lists the figures are broken down by (skewed towards the first, as countries are).
+LEGAL_PROCESSES = {
+    "subpoena": "Subpoena",
+    "search_warrant": "Search warrant",
+    "court_order": "Court order",
+    "mlat": "MLAT request",
+    "wiretap": "Wiretap order",
+    "pen_register": "Pen register / trap and trace",
+}
+PRODUCTS = {"mail": "Mail", "messaging": "Messaging", "cloud": "Cloud storage", "search": "Search"}
+NO_PRODUCT_SHARE = 0.05  # requests recorded without a product
+
+
+def sql_array(values) -> str:
+    return "ARRAY[" + ",".join(f"'{v}'" for v in values) + "]"
 
 
 def ensure_database() -> None:
@@ -55,7 +74,8 @@ def ensure_database() -> None:
 
 def generate_requests(cursor) -> None:
     """1M requests received in 2020-H2, made by PostgreSQL itself (generate_series)."""
-    country_array = "ARRAY[" + ",".join(f"'{c}'" for c in COUNTRIES) + "]"
+    country_array = sql_array(COUNTRIES)
+    processes, products = sql_array(LEGAL_PROCESSES), sql_array(PRODUCTS)
     cursor.execute("DELETE FROM requests_app_datarequest")
     cursor.execute("SELECT setseed(0.2020)")
     cursor.execute(
@@ -71,7 +91,10 @@ def generate_requests(cursor) -> None:
             NULL,
             CASE WHEN r_type < 0.80 THEN 'legal_process' WHEN r_type < 0.92 THEN 'emergency'
                  ELSE 'preservation' END,
-            '', '',
+            CASE WHEN r_type < 0.80
+                 THEN ({processes})[1 + floor(power(r_process, 1.5) * {len(LEGAL_PROCESSES)})::int] END,
+            CASE WHEN r_product >= {NO_PRODUCT_SHARE}
+                 THEN ({products})[1 + floor(power(r_product, 2) * {len(PRODUCTS)})::int] END,
             1 + floor(r_accounts * 3)::int,
             received, NULL,
             CASE WHEN r_status < 0.9 THEN 'completed' ELSE 'in_review' END,
@@ -87,11 +110,22 @@ def generate_requests(cursor) -> None:
         FROM (
             SELECT g, random() AS r_country, random() AS r_type, random() AS r_accounts,
                    random() AS r_status, random() AS r_outcome, random() AS r_days,
+                   random() AS r_process, random() AS r_product,
                    DATE '{START.isoformat()}' + floor(random() * {(END - START).days + 1})::int AS received
             FROM generate_series(1, {ROWS}) AS g
         ) AS s
         """
     )
+
+
+def ensure_lists() -> None:
+    """The legal processes and products the generated requests name."""
+    from requests_app.models import LegalProcess, Product
+    from requests_app.services import catalog_define
+
+    for model, entries in [(LegalProcess, LEGAL_PROCESSES), (Product, PRODUCTS)]:
+        for position, (code, name) in enumerate(entries.items()):
+            catalog_define(model=model, code=code, name=name, position=position)
 
 
 def ensure_pauses() -> None:
@@ -142,8 +176,9 @@ def held_on(day: str, holds: list[tuple]) -> str:
 
 
 def raw_sql(holds: list[tuple]) -> str:
+    """The figures at the finest grain: (country, request type, legal process, product)."""
     return f"""
-SELECT r.country, r.request_type,
+SELECT r.country, r.request_type, r.legal_process, r.product,
        count(*) AS requests,
        sum(r.accounts_specified) AS accounts_specified,
        count(*) FILTER (WHERE r.outcome IN ('all_data', 'some_data') AND r.request_type <> 'preservation')
@@ -157,8 +192,17 @@ SELECT r.country, r.request_type,
            FILTER (WHERE r.status = 'completed') AS median_days
 FROM requests_app_datarequest r
 WHERE r.received_on >= %s AND r.received_on <= %s
-GROUP BY r.country, r.request_type
-ORDER BY r.country, r.request_type
+GROUP BY r.country, r.request_type, r.legal_process, r.product
+ORDER BY r.country, r.request_type, r.legal_process, r.product
+"""
+
+
+# The median of a whole is not derived from its parts': the country page's median per type.
+TYPE_MEDIANS_SQL = """
+SELECT country, request_type, percentile_cont(0.5) WITHIN GROUP (ORDER BY decided_on - received_on)
+FROM requests_app_datarequest
+WHERE received_on >= %s AND received_on <= %s AND status = 'completed'
+GROUP BY country, request_type
 """
 
 
@@ -172,10 +216,10 @@ ORDER BY country, request_type, outcome_reason
 
 
 BARE_SQL = """
-SELECT country, request_type, count(*), sum(accounts_specified),
+SELECT country, request_type, legal_process, product, count(*), sum(accounts_specified),
        count(*) FILTER (WHERE outcome IN ('all_data', 'some_data') AND request_type <> 'preservation')
 FROM requests_app_datarequest WHERE received_on >= %s AND received_on <= %s
-GROUP BY country, request_type
+GROUP BY country, request_type, legal_process, product
 """
 
 
@@ -194,14 +238,17 @@ def main() -> None:
     from django.db import connection
 
     from requests_app.models import DataRequest, Publication
+    from requests_app.numbers import one_decimal
     from requests_app.services import period_publish
 
     call_command("migrate", verbosity=0)
+    ensure_lists()
     ensure_pauses()
     present = DataRequest.objects.filter(
         reference__startswith="BENCH-", received_on__range=(START, END)
     ).count()
-    if present != ROWS or DataRequest.objects.count() != ROWS:
+    broken_down = DataRequest.objects.filter(product__isnull=False).exists()  # not an older set
+    if present != ROWS or DataRequest.objects.count() != ROWS or not broken_down:
         print(f"generating {ROWS:,} requests in {PERIOD} with generate_series ...", flush=True)
         with connection.cursor() as cursor:
             seconds, _ = timed(lambda: generate_requests(cursor))
@@ -212,14 +259,16 @@ def main() -> None:
 
     def raw():
         """The same statements as the service: read the published holds, aggregate the figures,
-        then count the outcome reasons."""
+        the medians per country and type, then count the outcome reasons."""
         with connection.cursor() as cursor:
             cursor.execute(HOLDS_SQL)
             cursor.execute(raw_sql(cursor.fetchall()), [START, END])
             rows = cursor.fetchall()
+            cursor.execute(TYPE_MEDIANS_SQL, [START, END])
+            type_medians = {(country, kind): median for country, kind, median in cursor.fetchall()}
             cursor.execute(REASONS_SQL, [START, END])
             cursor.fetchall()
-            return rows
+            return rows, type_medians
 
     def bare():
         with connection.cursor() as cursor:
@@ -229,7 +278,7 @@ def main() -> None:
     raw()  # warm the cache; not counted
     raw_times, publish_times, bare_times = [], [], []
     for run in range(1, RUNS + 1):
-        seconds, raw_rows = timed(raw)
+        seconds, (raw_rows, raw_type_medians) = timed(raw)
         raw_times.append(seconds)
         seconds, publication = timed(lambda run=run: period_publish(period=PERIOD, note=f"bench run {run}"))
         publish_times.append(seconds)
@@ -240,20 +289,25 @@ def main() -> None:
             flush=True,
         )
 
-    # The snapshot holds exactly what the raw SQL computes.
+    # The snapshot holds exactly what the raw SQL computes, medians (as rounded) included.
     published = {
-        (row.country.code, row.request_type): (
+        (row.country.code, row.request_type, row.legal_process_id, row.product_id): (
             row.requests,
             row.accounts_specified,
             row.requests_with_data_produced,
             row.requests_received_during_pause,
             row.requests_produced_under_pause_exception,
+            row.median_days_to_decision,
+            row.type_median_days_to_decision,
         )
         for row in publication.rows.all()
     }
-    computed = {(r[0], r[1]): tuple(r[2:7]) for r in raw_rows}
+    computed = {
+        tuple(r[:4]): (*r[4:9], one_decimal(r[9]), one_decimal(raw_type_medians.get((r[0], r[1]))))
+        for r in raw_rows
+    }
     same = "yes" if published == computed else "NO"
-    total = sum(row[2] for row in raw_rows)
+    total = sum(row[4] for row in raw_rows)
     raw_median, publish_median = statistics.median(raw_times), statistics.median(publish_times)
     print(f"requests in {PERIOD}: {total:,}; figure rows: {len(raw_rows)}; snapshot equals raw SQL: {same}")
     print(f"raw SQL GROUP BY (same aggregate)    median {raw_median:.3f} s  runs {_fmt(raw_times)}")

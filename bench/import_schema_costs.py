@@ -44,8 +44,9 @@ def main() -> None:
     from requests_app.models import DataRequest
 
     call_command("migrate", verbosity=0)
+    bench.ensure_lists()
     bench.OUT.mkdir(parents=True, exist_ok=True)
-    path = bench.OUT / f"requests_{bench.ROWS}.csv"
+    path = bench.data_file(bench.ROWS)
     if not path.exists():
         bench.generate(path, bench.ROWS)
     table = DataRequest._meta.db_table

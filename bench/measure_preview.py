@@ -45,7 +45,7 @@ def main(sizes_mb: list[float]) -> None:
     import django
 
     django.setup()
-    from bench_import import generate
+    from bench_import import ensure_lists, generate
     from django.conf import settings
     from django.contrib.auth import get_user_model
     from django.core.management import call_command
@@ -57,6 +57,7 @@ def main(sizes_mb: list[float]) -> None:
     from requests_app.models import ImportRun
 
     call_command("migrate", verbosity=0)
+    ensure_lists()
     setup_test_environment()
     settings.ALLOWED_HOSTS = ["*"]
     settings.SECURE_SSL_REDIRECT = False

@@ -14,7 +14,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from requests_app import roles
-from tests.factories import DataRequestFactory, FigureRowFactory, PauseDecisionFactory, UserFactory
+from tests.factories import (
+    DataRequestFactory,
+    FigureRowFactory,
+    LegalProcessFactory,
+    PauseDecisionFactory,
+    ProductFactory,
+    UserFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -69,6 +76,12 @@ FORMS = [
     ("requests_app_pausedecision_changelist", False, "publish_decisions"),
     ("requests_app_pausedecision_changelist", False, "unpublish_decisions"),
     ("requests_app_publication_changelist", False, "republish_periods"),
+    ("requests_app_legalprocess_add", False, None),
+    ("requests_app_legalprocess_change", True, None),  # not in use: its code is editable
+    ("requests_app_product_add", False, None),
+    ("requests_app_product_change", True, None),  # in use: its code is read-only
+    ("requests_app_legalprocess_changelist", False, "delete_selected"),
+    ("requests_app_product_changelist", False, "delete_selected"),
 ]
 # Fields every action confirmation page may ask for.
 ACTION_FIELDS = [
@@ -81,6 +94,7 @@ ACTION_FIELDS = [
     "pause_exception",
     "decided_on",
     "note",
+    "post",
 ]
 
 
@@ -102,16 +116,29 @@ def form_fields(client: Client, url: str) -> list[str]:
 
 @pytest.mark.parametrize("url_name, by_pk, action", FORMS, ids=[f"{n}:{a or ''}" for n, _, a in FORMS])
 def test_hostile_values_never_answer_500(url_name, by_pk, action):
-    request = DataRequestFactory()
+    legal_process, product = LegalProcessFactory(), ProductFactory()
+    request = DataRequestFactory(product=product)
     pause = PauseDecisionFactory()
     publication = FigureRowFactory().publication
     client = publisher()
-    obj = {"datarequest": request, "pausedecision": pause, "authority": request.authority}
+    obj = {
+        "datarequest": request,
+        "pausedecision": pause,
+        "authority": request.authority,
+        "legalprocess": legal_process,
+        "product": product,
+    }
     model = url_name.split("_")[2]
     args = [obj[model].pk] if by_pk else []
     url = reverse(f"admin:{url_name}", args=args + ["complete"] if url_name.endswith("_workflow") else args)
     if action:
-        selected = {"datarequest": request, "pausedecision": pause, "publication": publication}[model]
+        selected = {
+            "datarequest": request,
+            "pausedecision": pause,
+            "publication": publication,
+            "legalprocess": legal_process,
+            "product": product,
+        }[model]
         fields = ACTION_FIELDS
     else:
         fields = form_fields(client, url)
@@ -132,11 +159,24 @@ def test_hostile_values_never_answer_500(url_name, by_pk, action):
 # Each list's own filter parameters (a parameter a list does not have is refused by Django
 # before any query: it would test nothing).
 LIST_PARAMETERS = {
-    "datarequest": ["period", "status__exact", "country__exact", "queue", "overdue", "assignee", "q"],
+    "datarequest": [
+        "period",
+        "status__exact",
+        "country__exact",
+        "queue",
+        "overdue",
+        "assignee",
+        "q",
+        "legal_process__code__exact",
+        "product__code__exact",
+        "legal_process__isnull",
+    ],
     "pausedecision": ["status__exact", "country__exact", "q"],
     "authority": ["kind__exact", "country__exact", "q"],
     "publication": ["period__exact", "q"],
     "importrun": ["source__exact", "q"],
+    "legalprocess": ["q", "o"],
+    "product": ["q", "o"],
 }
 
 

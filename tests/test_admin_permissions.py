@@ -29,7 +29,9 @@ from tests.factories import (
     DataRequestFactory,
     FigureRowFactory,
     InternationalBodyFactory,
+    LegalProcessFactory,
     PauseDecisionFactory,
+    ProductFactory,
     UserFactory,
 )
 
@@ -43,7 +45,8 @@ ROLES = [REVIEWER, PUBLISHER, AUDITOR, CLEARED, STAFF, ANONYMOUS]
 DESK = {REVIEWER, PUBLISHER, AUDITOR}
 
 # --- what each role may do with each model ----------------------------------------------------
-# see: changelist, change page (read-only without change), history; add; change.
+# see: changelist, change page (read-only without change), history; add; change; delete (nobody,
+# unless listed).
 ACCESS = {
     "requests_app.datarequest": {"see": DESK, "add": {REVIEWER, PUBLISHER}, "change": {REVIEWER, PUBLISHER}},
     "requests_app.authority": {"see": DESK, "add": {REVIEWER, PUBLISHER}, "change": {REVIEWER, PUBLISHER}},
@@ -61,6 +64,9 @@ ACCESS = {
     # Only the cleared role knows national-security requests exist; their categories are the law's.
     "requests_app.nationalsecurityrequest": {"see": {CLEARED}, "add": {CLEARED}, "change": {CLEARED}},
     "requests_app.nationalsecuritycategory": {"see": {CLEARED}, "add": {CLEARED}, "change": {CLEARED}},
+    # The managed lists: every role reads them, Publishers keep them.
+    "requests_app.legalprocess": {"see": DESK, **dict.fromkeys(["add", "change", "delete"], {PUBLISHER})},
+    "requests_app.product": {"see": DESK, **dict.fromkeys(["add", "change", "delete"], {PUBLISHER})},
     # Users, groups and login records are for superusers only.
     "auth.user": {"see": set(), "add": set(), "change": set()},
     "auth.group": {"see": set(), "add": set(), "change": set()},
@@ -70,13 +76,13 @@ ACCESS = {
 }
 
 # --- which access each URL needs, for GET and for POST ----------------------------------------
-# "see" / "add" / "change": that column of ACCESS; None: nobody below superuser (history is
-# never rewritten, nothing is deleted from the desk); "redirect": any staff user is redirected.
+# "see" / "add" / "change" / "delete": that column of ACCESS; None: nobody below superuser
+# (history is never rewritten); "redirect": any staff user is redirected.
 STANDARD_VIEWS = {
     "changelist": ("see", "see"),  # a POST here runs an action: see ACTIONS
     "add": ("add", "add"),
     "change": ("see", "change"),
-    "delete": (None, None),
+    "delete": ("delete", "delete"),
     "history": ("see", None),
     "simple_history": ("see", None),  # one old version, read-only for everyone
 }
@@ -99,6 +105,8 @@ ACTIONS = {
     ("pausedecision", "publish_decisions"): {PUBLISHER},
     ("pausedecision", "unpublish_decisions"): {PUBLISHER},
     ("publication", "republish_periods"): {PUBLISHER},
+    ("legalprocess", "delete_selected"): {PUBLISHER},
+    ("product", "delete_selected"): {PUBLISHER},
     ("accessattempt", "cleanup_expired_attempts"): set(),
     ("*", "delete_selected"): set(),
 }
@@ -184,13 +192,20 @@ def objects(db, tmp_path):
         category=NationalSecurityCategory.objects.get(code="nsl"),
         received_on=datetime.date(2020, 3, 1),
     )
+    # Entries in use: a delete by whoever may delete is refused too, so every URL still finds them.
+    legal_process, product = LegalProcessFactory(), ProductFactory()
+    figures = FigureRowFactory(legal_process=legal_process, product=product)
     return {
         "requests_app.internationalbody": body,
         "requests_app.nationalsecurityrequest": ns_request,
-        "requests_app.datarequest": DataRequestFactory(internal_notes="Internal."),
+        "requests_app.datarequest": DataRequestFactory(
+            internal_notes="Internal.", legal_process=legal_process, product=product
+        ),
         "requests_app.authority": AuthorityFactory(),
         "requests_app.pausedecision": pause,
-        "requests_app.publication": FigureRowFactory().publication,
+        "requests_app.publication": figures.publication,
+        "requests_app.legalprocess": legal_process,
+        "requests_app.product": product,
     }
 
 
@@ -294,7 +309,7 @@ def expected_status(rule, access: dict, role: str, method: str) -> int:
         allowed = role in access["change"]
         return (405 if allowed else 403) if method == "GET" else (200 if allowed else 403)
     needed = rule[0] if method == "GET" else rule[1]
-    allowed = needed is not None and role in access[needed]
+    allowed = needed is not None and role in access.get(needed, set())
     return 200 if allowed else 403
 
 

@@ -81,6 +81,12 @@ def test_every_kind_of_write_behind_the_pages_changes_the_token(published):
         "a new publication": lambda: PublicationFactory(period="2022-H1"),
         "a publication's note": lambda: Publication.objects.filter(period="2022-H1").update(note="Fixed."),
         "a figure row": lambda: FigureRow.objects.filter(pk=row.pk).update(requests=row.requests + 1),
+        "a legal process renamed": lambda: services.catalog_update(
+            entry=LegalProcess.objects.get(code="subpoena"), name="Subpoena (grand jury)"
+        ),
+        "a product defined": lambda: services.catalog_define(model=Product, code="maps", name="Maps"),
+        "a product described": lambda: Product.objects.update(description="Where you went."),
+        "a product deleted": lambda: services.catalog_delete(entry=Product.objects.get(code="maps")),
         "a history row of a published pause removed": lambda: pause.history.filter(
             history_id=pause.history.earliest().history_id
         ).delete(),

@@ -14,7 +14,9 @@ from tests.factories import (
     DataRequestFactory,
     FigureRowFactory,
     InternationalBodyFactory,
+    LegalProcessFactory,
     PauseDecisionFactory,
+    ProductFactory,
     UserFactory,
 )
 from tests.helpers import run_manage
@@ -92,6 +94,7 @@ VIEW_ONLY = {"changelist": OK, "add": DENIED, "change": OK, "delete": DENIED, "h
 WORK = {"changelist": OK, "add": OK, "change": OK, "delete": DENIED, "history": OK}
 MANAGE = {"changelist": OK, "add": OK, "change": OK, "delete": OK, "history": OK}
 HIDDEN = {"changelist": DENIED, "add": DENIED, "change": DENIED, "delete": DENIED, "history": DENIED}
+KEEP = {"changelist": OK, "add": OK, "change": OK, "delete": OK, "history": OK}  # the managed lists
 
 EXPECTED = {
     roles.REVIEWER: {
@@ -101,6 +104,8 @@ EXPECTED = {
         "publication": VIEW_ONLY,
         "importrun": VIEW_ONLY,
         "internationalbody": VIEW_ONLY,
+        "legalprocess": VIEW_ONLY,
+        "product": VIEW_ONLY,
     },
     roles.PUBLISHER: {
         "datarequest": WORK,
@@ -111,6 +116,8 @@ EXPECTED = {
         "importrun": VIEW_ONLY,
         # An unused body may be deleted; the delete page of a used one says what uses it.
         "internationalbody": MANAGE,
+        "legalprocess": KEEP,
+        "product": KEEP,
     },
     roles.AUDITOR: {
         "datarequest": VIEW_ONLY,
@@ -119,6 +126,8 @@ EXPECTED = {
         "publication": VIEW_ONLY,
         "importrun": VIEW_ONLY,
         "internationalbody": VIEW_ONLY,
+        "legalprocess": VIEW_ONLY,
+        "product": VIEW_ONLY,
     },
 }
 # National-security requests do not exist for any of these roles (only the cleared one sees them).
@@ -135,6 +144,8 @@ def one_of_each(db):
         "pausedecision": PauseDecisionFactory(),
         "publication": row.publication,
         "internationalbody": InternationalBodyFactory(),
+        "legalprocess": LegalProcessFactory(),
+        "product": ProductFactory(),
     }
 
 

@@ -7,8 +7,15 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from requests_app import services
-from requests_app.models import DataRequest, PauseDecision
-from tests.factories import DataRequestFactory, PauseDecisionFactory, UserFactory
+from requests_app.models import DataRequest, PauseDecision, Product
+from tests.factories import (
+    DataRequestFactory,
+    FigureRowFactory,
+    LegalProcessFactory,
+    PauseDecisionFactory,
+    ProductFactory,
+    UserFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -314,3 +321,63 @@ def test_apply_pause_holds_command(capsys):
     call_command("apply_pause_holds")
     assert "1 request(s) put on hold, 0 released to review." in capsys.readouterr().out
     assert DataRequest.objects.get().status == S.ON_HOLD
+
+
+# --- the managed lists ------------------------------------------------------------------------
+
+
+def test_an_entry_is_defined_changed_and_deleted_with_its_history():
+    publisher = UserFactory(username="list-keeper")
+    product = services.catalog_define(model=Product, code="mail", name="Mail", actor=publisher)
+    services.catalog_update(entry=product, code="email", name="Email", actor=publisher)  # unused: may
+    product.refresh_from_db()
+    assert (product.code, product.name) == ("email", "Email")
+    services.catalog_delete(entry=product, actor=publisher)
+    assert not Product.objects.filter(pk=product.pk).exists()
+    versions = Product.history.filter(id=product.pk).order_by("history_id")
+    assert [(v.history_type, v.code, v.history_user) for v in versions] == [
+        ("+", "mail", publisher),
+        ("~", "email", publisher),
+        ("-", "email", publisher),
+    ]
+
+
+def test_an_entry_in_use_keeps_its_code_and_stays():
+    warrant = LegalProcessFactory(code="warrant", name="Warrant")
+    DataRequestFactory(legal_process=warrant)
+    DataRequestFactory(legal_process=warrant)
+    FigureRowFactory(legal_process=warrant)
+    assert services.catalog_usage(warrant) == services.CatalogUsage(requests=2, figure_rows=1)
+
+    with pytest.raises(ValidationError, match="used by 2 request.s. and 1 published figure row"):
+        services.catalog_update(entry=warrant, code="search_warrant")
+    with pytest.raises(ValidationError, match="cannot be deleted"):
+        services.catalog_delete(entry=warrant)
+    services.catalog_update(entry=warrant, code="warrant", name="Search warrant", position=1)  # not the code
+    warrant.refresh_from_db()
+    assert (warrant.code, warrant.name, warrant.position) == ("warrant", "Search warrant", 1)
+
+
+def test_a_figure_row_alone_puts_an_entry_in_use():
+    product = ProductFactory(code="cloud")
+    FigureRowFactory(product=product)
+    with pytest.raises(ValidationError, match="0 request.s. and 1 published figure row"):
+        services.catalog_delete(entry=product)
+
+
+def test_what_uses_the_entries_is_counted_in_one_query_per_table(django_assert_num_queries):
+    # The requests table has no index on these columns: read once for all the entries, never
+    # once per entry (nor once per request, as a subquery in a GROUP BY would).
+    entries = [LegalProcessFactory(code=f"process_{n}") for n in range(5)]
+    for entry in entries[:3]:
+        DataRequestFactory(legal_process=entry)
+    FigureRowFactory(legal_process=entries[4])
+    with django_assert_num_queries(2):
+        usage = services.catalog_usage_of(entries)
+    assert [(usage[e.code].requests, usage[e.code].figure_rows) for e in entries] == [
+        (1, 0),
+        (1, 0),
+        (1, 0),
+        (0, 0),
+        (0, 1),
+    ]

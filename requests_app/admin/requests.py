@@ -89,6 +89,11 @@ class DataRequestAdmin(
         PeriodFilter,
         "request_type",
         CountryFilter,
+        # Choices from the managed lists (small tables), never from the requests table. No index
+        # behind them: within the work queue (the default) the open requests' index serves; over
+        # all requests a common entry fills a page at once (docs/performance.md).
+        "legal_process",
+        "product",
     ]
     # Searched by reference prefix or authority name (see get_search_results). No date_hierarchy:
     # its year list scans the whole table; the period filter does the same job from an index.

@@ -12,6 +12,8 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
 
+from .base import HistoricalRecords
+
 # A code is what files, URLs and the public data carry: lower case, digits and underscores.
 CODE_PATTERN = r"^[a-z0-9][a-z0-9_]*$"
 code_validator = RegexValidator(
@@ -42,6 +44,8 @@ class ManagedEntry(models.Model):
 class LegalProcess(ManagedEntry):
     """A kind of legal process a legal-process request can be (subpoena, search warrant, ...)."""
 
+    history = HistoricalRecords()
+
     class Meta(ManagedEntry.Meta):
         verbose_name_plural = "legal processes"
         constraints = [
@@ -51,6 +55,8 @@ class LegalProcess(ManagedEntry):
 
 class Product(ManagedEntry):
     """A product or service of the platform that requests are about (mail, messaging, cloud...)."""
+
+    history = HistoricalRecords()
 
     class Meta(ManagedEntry.Meta):
         constraints = [

@@ -12,7 +12,15 @@ functions by the names re-exported here (``services.request_create(...)``). Hist
 
 from ..choices import HOLDABLE_REQUEST_STATUSES
 from ..rules import WORKFLOW_FIELDS
-from .catalog import catalog_create_missing, catalog_define
+from .catalog import (
+    CatalogUsage,
+    catalog_create_missing,
+    catalog_define,
+    catalog_delete,
+    catalog_update,
+    catalog_usage,
+    catalog_usage_of,
+)
 from .intake import authorities_create_bulk, import_run_finish, import_run_start
 from .jurisdictions import international_body_create, international_body_delete, international_body_update
 from .national_security import ImportedBand, ns_request_create, ns_request_update, ns_requests_create_bulk
@@ -56,6 +64,7 @@ __all__ = [
     "HOLDABLE_ON_ARRIVAL",
     "ArrivalHolds",
     "BulkResult",
+    "CatalogUsage",
     "ConcurrentEditError",
     "Decision",
     "HoldChange",
@@ -66,6 +75,10 @@ __all__ = [
     "bands_import",
     "catalog_create_missing",
     "catalog_define",
+    "catalog_delete",
+    "catalog_update",
+    "catalog_usage",
+    "catalog_usage_of",
     "ns_request_create",
     "ns_request_update",
     "ns_requests_create_bulk",

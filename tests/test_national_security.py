@@ -375,3 +375,17 @@ def test_the_section_costs_a_fixed_number_of_queries(desk_requests, client):
     services.period_publish(period="2020-H1", today=datetime.date(2021, 7, 1))
     services.period_publish(period="2021-H1", today=datetime.date(2022, 1, 1))
     assert queries() == one_period  # three periods of bands cost what one did
+
+
+@pytest.mark.parametrize("role", [roles.REVIEWER, roles.PUBLISHER, roles.AUDITOR])
+def test_no_autocomplete_finds_one_without_clearance(role, objects):
+    plant()
+    client = client_for(role)
+    for model, field in [("nationalsecurityrequest", "category"), ("datarequest", "authority")]:
+        response = client.get(
+            reverse("admin:autocomplete"),
+            {"app_label": "requests_app", "model_name": model, "field_name": field, "term": "SECRET"},
+        )
+        assert "SECRET" not in response.content.decode(), (role, model)
+        if model == "nationalsecurityrequest":
+            assert response.status_code in (403, 404), role  # refused, or no such autocomplete

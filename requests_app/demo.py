@@ -23,7 +23,7 @@ from django.contrib.auth.models import Group
 from django.db import transaction
 from django.utils import timezone
 
-from . import intake, roles, services
+from . import defaults, intake, roles, services
 from .models import (
     Authority,
     DataRequest,
@@ -137,6 +137,15 @@ HK_PAUSE_STATEMENT = (
     "including formal human-rights due diligence and consultations with international human-rights "
     "experts. Requests involving an imminent threat to life will continue to be assessed case by case."
 )
+HK_PAUSE_STATEMENT_ZH = (
+    "自2020年7月6日起，我們已暫停審閱香港當局就用戶資料提出的所有法律程序要求，以待進一步評估"
+    "《香港國安法》，包括進行正式的人權盡職審查，並諮詢國際人權專家。涉及生命即時受威脅的要求，"
+    "我們會繼續按個別情況評估。"
+)
+RU_REDIRECT_STATEMENT_ZH = (
+    "自2022年3月4日起，俄羅斯當局索取用戶資料的要求，我們只經司法互助（MLAT）程序接受，"
+    "由締約國的法院審核。"
+)
 RU_REDIRECT_STATEMENT = (
     "From 4 March 2022 we accept requests for user data from Russian authorities only through the "
     "mutual legal assistance (MLAT) process, where a court in a treaty country reviews them."
@@ -186,6 +195,7 @@ def _authority_names(code: str) -> list[tuple[str, str]]:
 
 
 def _managed_lists() -> None:
+    defaults.ensure_defaults()
     for position, (code, name, description) in enumerate(PRODUCTS):
         services.catalog_define(
             model=Product, code=code, name=name, description=description, position=position
@@ -229,6 +239,13 @@ def _pauses(publisher) -> list[PauseDecision]:
         hk, _ = services.pause_update(
             pause=hk, actor=publisher, recorded_at=_at(hk_start, 12), status=PauseDecision.Status.PAUSED
         )
+        # The statement in Traditional Chinese followed a few days later: the history shows it.
+        hk, _ = services.pause_update(
+            pause=hk,
+            actor=publisher,
+            recorded_at=_at(datetime.date(2020, 7, 9), 10),
+            statement_translations={"zh-hant": HK_PAUSE_STATEMENT_ZH},
+        )
     ru = existing.get(("RU", ru_start))
     if ru is None:
         ru, _ = services.pause_create(
@@ -241,6 +258,7 @@ def _pauses(publisher) -> list[PauseDecision]:
             effective_from=ru_start,
             trigger="Armed conflict; concerns about the rule of law and due process.",
             public_statement=RU_REDIRECT_STATEMENT,
+            statement_translations={"zh-hant": RU_REDIRECT_STATEMENT_ZH},
             statement_url="https://example.org/newsroom/2022/03/russia-requests",
             internal_rationale="Domestic process no longer offers independent judicial review.",
             exceptions_policy="Emergency requests involving a threat to life are assessed case by case.",

@@ -10,6 +10,7 @@ import datetime
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.conf import settings
 from django.db import connection
 from django.db.models import Count, Max, OuterRef, Q, Subquery, Sum
 from django.utils import timezone
@@ -424,7 +425,30 @@ def _display(name: str, value) -> str:
         return PauseDecision.Status(value).label
     if name == "country":
         return jurisdictions.name(str(value))
+    if name == "statement_language":
+        return dict(settings.LANGUAGES).get(value, value)
     return str(value)
+
+
+def _public_diffs(previous, record, labels: dict[str, str]) -> list[tuple[str, str, str]]:
+    """(label, old, new) of each public field two versions differ in; a statement's translations
+    one language at a time, so the history covers each language."""
+    diffs = []
+    for name in PUBLIC_PAUSE_FIELDS:
+        old, new = getattr(previous, name), getattr(record, name)
+        if old == new:
+            continue
+        if name == "statement_translations":
+            names = dict(settings.LANGUAGES)
+            for code in sorted(set(old or {}) | set(new or {})):
+                if (old or {}).get(code) != (new or {}).get(code):
+                    label = f"{labels['public_statement']} ({names.get(code, code)})"
+                    diffs.append(
+                        (label, _display(name, (old or {}).get(code)), _display(name, (new or {}).get(code)))
+                    )
+        else:
+            diffs.append((labels[name], _display(name, old), _display(name, new)))
+    return diffs
 
 
 def pause_register_entries(*, country: str | None = None) -> list[RegisterEntry]:
@@ -448,21 +472,10 @@ def pause_register_entries(*, country: str | None = None) -> list[RegisterEntry]
         for record in by_decision.get(decision.pk, []):
             diffs = []
             if previous is not None:
-                for name in PUBLIC_PAUSE_FIELDS:
-                    old, new = getattr(previous, name), getattr(record, name)
-                    if old != new:
-                        diffs.append(
-                            (
-                                labels[name],
-                                _display(name, old),
-                                _display(name, new),
-                            )
-                        )
+                diffs = _public_diffs(previous, record, labels)
                 if not diffs:
                     continue  # an internal-only edit: nothing public changed
-            changes.append(
-                PublicChange(record.history_date, diffs, PauseDecision.label_of(record.status))
-            )
+            changes.append(PublicChange(record.history_date, diffs, PauseDecision.label_of(record.status)))
             previous = record
         entries.append(RegisterEntry(decision, changes))
     return entries

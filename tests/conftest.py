@@ -40,11 +40,13 @@ def pytest_collection_modifyitems(items):
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
     # A reused test database (--reuse-db) may have been emptied by the browser tests' flush in an
-    # earlier run: put the migrated roles back once per session.
+    # earlier run: put the migrated roles and managed lists' defaults back once per session.
+    from requests_app.defaults import ensure_defaults
     from requests_app.roles import ensure_roles
 
     with django_db_blocker.unblock():
         ensure_roles()
+        ensure_defaults()
 
 
 # --- hypothesis (tests/test_abuse.py, tests/test_csv_injection.py) ----------------------------

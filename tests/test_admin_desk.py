@@ -71,6 +71,7 @@ def pause_form_data(**overrides) -> dict:
         "allowed_exceptions": ["threat_to_life"],
         "exceptions_policy": "Threat to life.",
         "public_statement": "Paused.",
+        "statement_language": "en",
         "statement_url": "",
         "trigger": "",
         "internal_rationale": "",

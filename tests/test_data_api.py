@@ -663,6 +663,7 @@ def publisher_edits_in_the_admin(client, decision, **changes):
         "allowed_exceptions": decision.allowed_exceptions,
         "exceptions_policy": decision.exceptions_policy,
         "public_statement": decision.public_statement,
+        "statement_language": decision.statement_language,
         "statement_url": decision.statement_url,
         "trigger": decision.trigger,
         "internal_rationale": decision.internal_rationale,

@@ -50,7 +50,8 @@ def test_seed_demo_is_idempotent_and_tells_the_hong_kong_story(capsys):
     assert pause.covered_request_types == [DataRequest.RequestType.LEGAL_PROCESS]
     assert pause.holds_pending and pause.is_published
     assert pause.allowed_exceptions == [DataRequest.PauseException.THREAT_TO_LIFE]
-    assert pause.history.count() == 3  # recorded assessing, published, then paused
+    assert pause.history.count() == 4  # recorded assessing, published, paused, then translated
+    assert pause.statement_for("zh-hant")[1] == "zh-hant" and "香港" in pause.statement_for("zh-hant")[0]
 
     hk_legal = DataRequest.objects.filter(country="HK", request_type=DataRequest.RequestType.LEGAL_PROCESS)
     before = produced_share(hk_legal.filter(received_on__lt=PAUSE_START))

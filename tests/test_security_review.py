@@ -52,6 +52,7 @@ def pause_form(pause: PauseDecision, **changes) -> dict:
         "allowed_exceptions": pause.allowed_exceptions,
         "exceptions_policy": pause.exceptions_policy,
         "public_statement": pause.public_statement,
+        "statement_language": "en",
         "statement_url": "",
         "trigger": "",
         "internal_rationale": "",

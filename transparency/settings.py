@@ -136,6 +136,8 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 LANGUAGE_CODE = "en-us"
+# The languages of the public report (and of pause statements, which the desk may enter in each).
+LANGUAGES = [("en", "English"), ("zh-hant", "繁體中文")]
 TIME_ZONE = os.environ.get("TIME_ZONE", "UTC")
 USE_I18N = True
 USE_TZ = True

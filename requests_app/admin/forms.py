@@ -114,8 +114,24 @@ class PauseDecisionForm(VersionedForm):
         help_text="Required when saving would hold or release requests.",
     )
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for code, text in (self.instance.statement_translations or {}).items():
+            if translation_field(code) in self.fields:
+                self.fields[translation_field(code)].initial = text
+
     def clean(self):
         cleaned = super().clean()
+        cleaned["statement_translations"] = {
+            code: text.strip()
+            for code, _ in settings.LANGUAGES
+            if (text := cleaned.get(translation_field(code)) or "").strip()
+        }
+        if cleaned.get("statement_language") in cleaned["statement_translations"]:
+            self.add_error(
+                translation_field(cleaned["statement_language"]),
+                "This is the statement's own language: its text goes in the public statement.",
+            )
         if self.errors:
             return cleaned
         candidate = PauseDecision(pk=self.instance.pk)
@@ -133,6 +149,23 @@ class PauseDecisionForm(VersionedForm):
                 code="confirm_holds",
             )
         return cleaned
+
+
+def translation_field(code: str) -> str:
+    return "translation_" + code.replace("-", "_")
+
+
+# One box per language of the report for a translation of the public statement (the original,
+# in ``statement_language``, stays in ``public_statement``).
+for _code, _name in settings.LANGUAGES:
+    PauseDecisionForm.base_fields[translation_field(_code)] = PauseDecisionForm.declared_fields[
+        translation_field(_code)
+    ] = forms.CharField(
+        required=False,
+        label=f"Statement translated into {_name}",
+        widget=forms.Textarea(attrs={"rows": 4, "cols": 60}),
+        help_text="Leave blank for the statement's own language and where there is no published translation.",
+    )
 
 
 class LiftForm(forms.Form):

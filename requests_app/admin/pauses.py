@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import admin, messages
 from django.db import models
 from django.utils import timezone
@@ -10,7 +11,7 @@ from .. import services
 from ..models import DataRequest, PauseDecision
 from .actions import apply_each, confirmation_page
 from .filters import CountryFilter, country_label
-from .forms import ConcurrentEditRefusal, LiftForm, PauseDecisionForm, staff_users_only
+from .forms import ConcurrentEditRefusal, LiftForm, PauseDecisionForm, staff_users_only, translation_field
 from .history import ReadOnlyHistoryAdmin
 
 # What the change form may pass to the services (the rest is bookkeeping or publishing).
@@ -46,7 +47,19 @@ class PauseDecisionAdmin(ConcurrentEditRefusal, ReadOnlyHistoryAdmin):
             {"fields": ["covers_legal_process", "covers_emergency", "covers_preservation", "holds_pending"]},
         ),
         ("Exceptions", {"fields": ["allowed_exceptions", "exceptions_policy"]}),
-        ("Public", {"fields": ["public_statement", "statement_url", "is_published", "published_at"]}),
+        (
+            "Public",
+            {
+                "fields": [
+                    "public_statement",
+                    "statement_language",
+                    *(translation_field(code) for code, _ in settings.LANGUAGES),
+                    "statement_url",
+                    "is_published",
+                    "published_at",
+                ]
+            },
+        ),
         ("Internal", {"fields": ["trigger", "internal_rationale", "expected_version"]}),
         ("Confirm", {"fields": ["confirm_hold_changes"]}),
     ]
@@ -70,6 +83,8 @@ class PauseDecisionAdmin(ConcurrentEditRefusal, ReadOnlyHistoryAdmin):
     def save_model(self, request, obj, form, change):
         if change:
             changes = {n: form.cleaned_data[n] for n in form.changed_data if n in _EDITABLE_FIELDS}
+            if form.cleaned_data["statement_translations"] != obj.statement_translations:
+                changes["statement_translations"] = form.cleaned_data["statement_translations"]
             saved, hold_change = services.pause_update(
                 pause=obj,
                 actor=request.user,

@@ -38,6 +38,8 @@ PUBLIC_PAUSE_FIELDS = (
     "effective_from",
     "ended_on",
     "public_statement",
+    "statement_language",
+    "statement_translations",
     "statement_url",
     "exceptions_policy",
 )
@@ -67,7 +69,15 @@ class PauseDecision(models.Model):
     effective_from = models.DateField()
     ended_on = models.DateField(null=True, blank=True, help_text="Blank while the decision is open.")
     trigger = models.TextField(blank=True, help_text="The event that prompted the decision.")
-    public_statement = models.TextField(blank=True)
+    public_statement = models.TextField(blank=True, help_text="As published, in its original language.")
+    statement_language = models.CharField(
+        max_length=10,
+        choices=settings.LANGUAGES,
+        default="en",
+        help_text="The language the statement was published in.",
+    )
+    # Published translations of the statement: {language code: text}, never the original's language.
+    statement_translations = models.JSONField(default=dict, blank=True)
     statement_url = models.URLField(blank=True)
     internal_rationale = models.TextField(blank=True, help_text="Never published.")
     exceptions_policy = models.TextField(
@@ -168,6 +178,14 @@ class PauseDecision(models.Model):
                 kwargs["update_fields"] = {*update_fields, "public_changed_at", "public_revision"}
         super().save(*args, **kwargs)
 
+    def statement_for(self, language: str) -> tuple[str, str]:
+        """(text, its language) of the statement a reader of ``language`` sees: the published
+        translation into it, else the original."""
+        translated = (self.statement_translations or {}).get(language)
+        if translated and language != self.statement_language:
+            return translated, language
+        return self.public_statement, self.statement_language
+
     @property
     def status_label(self) -> str:
         return self.label_of(self.status)
@@ -230,5 +248,21 @@ class PauseDecision(models.Model):
             errors["allowed_exceptions"] = [
                 f"Allowed exceptions must be a list drawn from: {', '.join(sorted(valid))}."
             ]
+        if problem := self._translations_problem():
+            errors["statement_translations"] = [problem]
         if errors:
             raise ValidationError(errors)
+
+    def _translations_problem(self) -> str:
+        translations = self.statement_translations
+        languages = dict(settings.LANGUAGES)
+        if not isinstance(translations, dict) or not all(
+            code in languages and isinstance(text, str) and text.strip()
+            for code, text in translations.items()
+        ):
+            return f"Translations are texts keyed by a language of the report: {', '.join(languages)}."
+        if self.statement_language in translations:
+            return "The statement's own language is its original, not a translation."
+        if translations and not self.public_statement.strip():
+            return "A translation needs the original statement."
+        return ""

@@ -1,9 +1,13 @@
 """Number formatting of the public report: one decimal, signs on changes, unknown vs zero."""
 
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django import template
+from django.conf import settings
 from django.contrib.humanize.templatetags.humanize import intcomma
+from django.utils.translation import get_supported_language_variant
+from django.utils.translation import gettext as _
 
 register = template.Library()
 
@@ -70,3 +74,34 @@ def status_label(pause) -> str:
 @register.filter
 def get_item(mapping, key):
     return mapping.get(key, key)
+
+
+@dataclass(frozen=True)
+class ShownStatement:
+    text: str
+    language: str  # the language of ``text``
+    note: str  # which it is, when it is not the reader's language's own published text
+
+
+@register.filter
+def statement_in(decision, language: str) -> ShownStatement:
+    """The statement of ``decision`` a reader of ``language`` sees, saying which one it is: the
+    published translation into their language, else the original."""
+    try:
+        language = get_supported_language_variant(language)  # "en-us" reads the "en" text
+    except LookupError:
+        language = settings.LANGUAGE_CODE
+    text, shown = decision.statement_for(language)
+    names = dict(settings.LANGUAGES)
+    if shown != language:
+        note = _("Published in %(original)s; there is no published translation into %(reader)s.") % {
+            "original": names.get(shown, shown),
+            "reader": names.get(language, language),
+        }
+    elif shown != decision.statement_language:
+        note = _("Translation; the statement was published in %(original)s.") % {
+            "original": names.get(decision.statement_language, decision.statement_language)
+        }
+    else:
+        note = ""
+    return ShownStatement(text, shown, note)

@@ -63,9 +63,11 @@ def log_in(page, live_server, *, username: str, role: str) -> None:
     from django.urls import reverse
 
     from requests_app import roles
+    from requests_app.defaults import ensure_defaults
     from tests.factories import UserFactory
 
     roles.ensure_roles()  # an earlier browser test's flush may have emptied them (see above)
+    ensure_defaults()
     UserFactory(username=username).groups.add(Group.objects.get(name=role))
     page.goto(live_server.url + reverse("admin:login"))
     page.get_by_label("Username").fill(username)

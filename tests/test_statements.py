@@ -1,0 +1,87 @@
+"""A pause statement in more than one language: entered in the desk, shown in the reader's
+language (else the original, saying so), its history kept per language."""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth.models import Group
+from django.core.exceptions import ValidationError
+from django.urls import reverse
+
+from requests_app import roles, selectors
+from requests_app.models import PauseDecision
+from requests_app.templatetags.report import statement_in
+from tests.factories import PauseDecisionFactory, UserFactory
+from tests.test_security_review import pause_form
+
+pytestmark = pytest.mark.django_db
+
+ZH = "我們已暫停處理香港當局的要求。"
+
+
+def test_a_translation_is_shown_to_its_readers_and_the_original_to_the_others():
+    decision = PauseDecisionFactory(statement_translations={"zh-hant": ZH})
+    shown = statement_in(decision, "zh-hant")
+    assert (shown.text, shown.language) == (ZH, "zh-hant")
+    assert "English" in shown.note  # a translation says what the original is
+    english = statement_in(decision, "en-us")  # a variant of a report language reads that language
+    assert (english.text, english.language, english.note) == (decision.public_statement, "en", "")
+
+
+def test_without_a_translation_the_original_is_shown_and_the_page_says_so():
+    decision = PauseDecisionFactory()
+    shown = statement_in(decision, "zh-hant")
+    assert (shown.text, shown.language) == (decision.public_statement, "en")
+    assert "no published translation" in shown.note
+
+
+@pytest.mark.parametrize(
+    "translations, language, problem",
+    [
+        ({"fr": "Suspendu."}, "en", "keyed by a language of the report"),
+        ({"zh-hant": "   "}, "en", "keyed by a language of the report"),
+        ({"en": "Paused."}, "en", "its original, not a translation"),
+    ],
+)
+def test_translations_are_checked(translations, language, problem):
+    decision = PauseDecisionFactory.build(statement_translations=translations, statement_language=language)
+    with pytest.raises(ValidationError) as raised:
+        decision.full_clean()
+    assert problem in raised.value.message_dict["statement_translations"][0]
+
+
+def test_the_desk_enters_each_language_and_the_history_covers_each(client):
+    decision = PauseDecisionFactory()
+    publisher = UserFactory(username="publisher.zh")
+    publisher.groups.add(Group.objects.get(name=roles.PUBLISHER))
+    client.force_login(publisher)
+    url = reverse("admin:requests_app_pausedecision_change", args=[decision.pk])
+    assert "Statement translated into 繁體中文" in client.get(url).content.decode()
+    response = client.post(url, pause_form(decision, translation_zh_hant=ZH))
+    assert response.status_code == 302, response.content.decode()[:2000]
+    decision.refresh_from_db()
+    assert decision.statement_translations == {"zh-hant": ZH}
+    assert decision.public_revision >= 1  # a public change: the register's validators move
+
+    (entry,) = selectors.pause_register_entries(country="HK")
+    assert ("public statement (繁體中文)", "—", ZH) in entry.changes[-1].changes
+
+    # The original's language cannot carry a translation.
+    decision.refresh_from_db()
+    response = client.post(url, pause_form(decision, translation_en="Paused."))
+    assert response.status_code == 200
+    assert "This is the statement&#x27;s own language" in response.content.decode()
+
+
+def test_the_register_page_marks_the_language_of_what_it_shows(client):
+    PauseDecisionFactory(statement_translations={"zh-hant": ZH})
+    page = client.get(reverse("public:paused")).content.decode()
+    assert '<blockquote lang="en">' in page and ZH not in page
+
+
+def test_data_files_keep_the_original_statement_only(client):
+    decision = PauseDecisionFactory(statement_translations={"zh-hant": ZH})
+    rows = client.get("/data/pauses.json").json()["results"]
+    assert [row["public_statement"] for row in rows] == [decision.public_statement]
+    assert ZH not in client.get("/data/pauses.csv").content.decode()
+    assert PauseDecision.objects.count() == 1

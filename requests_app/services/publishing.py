@@ -254,6 +254,27 @@ class ImportedFigure:
     product: str | None = None
 
 
+def _imported_by_period(rows: list, *, what: str) -> dict[Period, list]:
+    """Imported ``rows`` (each with a ``period``) by period; refused if any period was already
+    published from request records, which an import would hide behind older numbers."""
+    by_period: dict[Period, list] = {}
+    for row in rows:
+        by_period.setdefault(row.period, []).append(row)
+    labels = [period.label for period in by_period]
+    computed = sorted(
+        Publication.objects.filter(period__in=labels, source=Publication.Source.COMPUTED)
+        .values_list("period", flat=True)
+        .distinct()
+    )
+    if computed:
+        raise ValidationError(
+            f"Already published from request records: {', '.join(computed)}. Imported {what} are for "
+            "periods before this system; re-publish those periods instead.",
+            code="period_computed",
+        )
+    return by_period
+
+
 IMPORTED_FIRST_NOTE = "Figures imported from the report published before this system."
 
 
@@ -264,20 +285,7 @@ def figures_import(*, figures: list[ImportedFigure], actor=None, note: str = "")
     Pause figures are unknown for such periods and stay blank. A period that already has figures
     computed from request records is refused: importing would hide them behind older numbers.
     """
-    by_period: dict[Period, list[ImportedFigure]] = {}
-    for figure in figures:
-        by_period.setdefault(figure.period, []).append(figure)
-    computed = set(
-        Publication.objects.filter(
-            period__in=[p.label for p in by_period], source=Publication.Source.COMPUTED
-        ).values_list("period", flat=True)
-    )
-    if computed:
-        raise ValidationError(
-            f"Already published from request records: {', '.join(sorted(computed))}. Imported figures "
-            "are for periods before this system; re-publish those periods instead.",
-            code="period_computed",
-        )
+    by_period = _imported_by_period(figures, what="figures")
     publications = []
     for period in sorted(by_period):
         _require_ended(period, None)
@@ -321,22 +329,7 @@ def bands_import(
     """Publish banded national-security history as it was published: per period, the next
     version of its imported publication, carrying over that version's figures and bands and
     putting the file's bands in place of any for the same jurisdiction and category."""
-    by_period: dict[Period, list[national_security.ImportedBand]] = {}
-    for band in bands:
-        by_period.setdefault(band.period, []).append(band)
-    computed = sorted(
-        set(
-            Publication.objects.filter(
-                period__in=[p.label for p in by_period], source=Publication.Source.COMPUTED
-            ).values_list("period", flat=True)
-        )
-    )
-    if computed:
-        raise ValidationError(
-            f"Already published from request records: {', '.join(computed)}. Imported bands are for "
-            "periods before this system.",
-            code="period_computed",
-        )
+    by_period = _imported_by_period(bands, what="bands")
     categories = {c.code: c for c in NationalSecurityCategory.objects.all()}
     publications = []
     for period in sorted(by_period):

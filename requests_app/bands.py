@@ -34,15 +34,23 @@ def band_of(count: int, width: int) -> Band:
     return Band(low, low + width - 1)
 
 
+MAX_BOUND = 2_147_483_647  # the bounds' database columns
+
+
 def band_problem(low: int | None, high: int | None) -> str:
     """Why (low, high) cannot be a published band ("" if it can): bounds as old reports
-    published them (1–499, 2–499...) are kept; only what is no range at all is refused."""
+    published them (1–499, 2–499...) are kept; what is no range at all, or a range of one value
+    (that is a count, which the law does not allow; 0–0 aside), is refused."""
     if low is None or high is None:
         return "a band needs both its minimum and its maximum"
     if low < 0 or high < 0:
         return "a band's bounds are never negative"
+    if max(low, high) > MAX_BOUND:
+        return f"a band's bounds are at most {MAX_BOUND:,}"
     if low > high:
         return f"the minimum ({low}) is above the maximum ({high})"
+    if low == high and low != 0:
+        return f"a band of one value ({low}) is an exact count, which may not be published"
     return ""
 
 

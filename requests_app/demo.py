@@ -433,6 +433,8 @@ def _national_security_requests(periods, cleared, today: datetime.date, scale: f
         for code, (base, mean_accounts) in NATIONAL_SECURITY.items():
             rng = _rng_for("national-security", code, period.label)
             last = min(period.end, today - datetime.timedelta(days=1))
+            if last < period.start:
+                continue  # the half-year begins today
             for index in range(max(1, round(base * scale * rng.uniform(0.7, 1.3)))):
                 received = period.start + datetime.timedelta(days=rng.randint(0, (last - period.start).days))
                 decided = received + datetime.timedelta(days=rng.randint(5, 40))

@@ -9,6 +9,7 @@ import io
 
 import pytest
 from django.contrib.auth.models import Group
+from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
@@ -201,7 +202,18 @@ def categories() -> frozenset[str]:
     return frozenset(NationalSecurityCategory.objects.values_list("code", flat=True))
 
 
+def publish_figures_of(periods) -> None:
+    """A minimal imported report for each period: bands go with a period's figures."""
+    services.figures_import(
+        figures=[
+            services.ImportedFigure(period=Period.parse(label), country="US", request_type="all", requests=10)
+            for label in sorted(set(periods))
+        ]
+    )
+
+
 def test_banded_history_is_kept_exactly_as_published():
+    publish_figures_of(["2012-H1", "2013-H2"])
     text = BANDED + (
         "2012-H1,US,nsl,0,999,1000,1999\n"
         "2012-H1,US,fisa_content,1,499,2,499\n"  # an old report's bands: kept as they were
@@ -210,8 +222,8 @@ def test_banded_history_is_kept_exactly_as_published():
     bands = intake.parse_bands(text, categories=categories())
     publications = services.bands_import(bands=bands)
     assert [(p.period, p.version, p.source) for p in publications] == [
-        ("2012-H1", 1, "imported"),
-        ("2013-H2", 1, "imported"),
+        ("2012-H1", 2, "imported"),
+        ("2013-H2", 2, "imported"),
     ]
     stored = {
         (b.publication.period, b.category.code): (
@@ -292,6 +304,7 @@ def banded_history() -> list[tuple]:
 
 def test_a_published_history_of_bands_comes_back_from_the_open_data_row_for_row(tmp_path, client):
     history = banded_history()
+    publish_figures_of(row[0] for row in history)
     path = tmp_path / "bands.csv"
     path.write_text(BANDED + "".join(",".join(map(str, row)) + "\n" for row in history), encoding="utf-8")
     call_command("import_figures", str(path))
@@ -389,3 +402,117 @@ def test_no_autocomplete_finds_one_without_clearance(role, objects):
         assert "SECRET" not in response.content.decode(), (role, model)
         if model == "nationalsecurityrequest":
             assert response.status_code in (403, 404), role  # refused, or no such autocomplete
+
+
+# --- what a second reviewer found: each closed, each shown ------------------------------------
+
+
+def test_every_url_of_a_national_security_record_answers_alike_for_a_known_and_an_unknown_id(objects):
+    plant()
+    client = client_for(roles.PUBLISHER)
+    request = NationalSecurityRequest.objects.order_by("pk").first()
+    version = request.history.order_by("history_id").first().history_id
+    name = "admin:requests_app_nationalsecurityrequest_simple_history"
+    answers = {
+        client.get(reverse(name, args=[pk, history_id])).status_code
+        for pk, history_id in [(request.pk, version), (999_999, 999_999), (request.pk, 999_999)]
+    }
+    assert answers == {403}
+    # ... nor through the admin's "view on site" shortcut.
+    from django.contrib.contenttypes.models import ContentType
+
+    content_type = ContentType.objects.get_for_model(NationalSecurityRequest)
+    shortcut = {client.get(f"/admin/r/{content_type.pk}/{pk}/").status_code for pk in (request.pk, 999_999)}
+    assert shortcut == {404}
+
+
+def test_a_republication_keeps_the_widths_its_period_was_published_with(desk_requests, client):
+    nsl = NationalSecurityCategory.objects.get(code="nsl")
+    NationalSecurityRequest.objects.bulk_create(
+        NationalSecurityRequest(reference=f"NSL-W-{n}", category=nsl, received_on=datetime.date(2020, 8, 1))
+        for n in range(499)
+    )
+    publish(datetime.date(2021, 2, 1))
+    NationalSecurityCategory.objects.filter(pk=nsl.pk).update(requests_band=250)  # a later rule
+    again = publish(datetime.date(2021, 3, 1), note="Re-published.")
+    # Both versions say 0–499: the 250-wide rule would have given 250–499 and, beside the
+    # first version, narrowed the count.
+    assert bands_of(again)["nsl"][:2] == (0, 499)
+    DataRequestFactory(country="US", received_on=datetime.date(2021, 2, 1))
+    later = services.period_publish(period="2021-H1", today=datetime.date(2021, 8, 1))
+    assert NationalSecurityBand.objects.get(publication=later, category=nsl).requests_width == 250
+
+
+def test_bands_are_published_for_the_reporting_jurisdictions_whether_or_not_there_were_requests(
+    desk_requests,
+):
+    publication = publish(datetime.date(2021, 2, 1))  # no national-security request at all
+    assert bands_of(publication) == {"nsl": (0, 499, 0, 499)}
+    with pytest.raises(ValidationError) as raised:
+        services.ns_request_create(
+            reference="GB-1", country="GB", category=NationalSecurityCategory.objects.get(code="nsl"),
+            received_on=datetime.date(2020, 9, 1),
+        )  # fmt: skip
+    assert "reported for US only" in raised.value.message_dict["country"][0]
+
+
+@pytest.mark.parametrize(
+    "changes, field, message",
+    [
+        ({"requests_band": 1}, "requests_band", "greater than or equal to 100"),
+        ({"accounts_band": 99}, "accounts_band", "greater than or equal to 100"),
+        ({"delay_days": 0}, "delay_days", "only after 180 days"),
+    ],
+)
+def test_a_rule_cannot_make_a_band_a_count_or_lift_fisas_delay(changes, field, message):
+    category = NationalSecurityCategory.objects.get(code="fisa_content")
+    for name, value in changes.items():
+        setattr(category, name, value)
+    with pytest.raises(ValidationError) as raised:
+        category.full_clean()
+    assert message in raised.value.message_dict[field][0]
+
+
+def test_an_imported_band_of_one_value_or_beyond_the_columns_is_refused():
+    text = BANDED + "2012-H1,US,nsl,317,317,0,499\n2012-H1,US,fisa_content,0,499,0,99999999999999999999\n"
+    with pytest.raises(intake.FiguresFileInvalid) as invalid:
+        intake.parse_bands(text, categories=categories())
+    assert [str(e) for e in invalid.value.errors] == [
+        "line 2, column requests_min, value '317': a band of one value (317) is an exact count, which "
+        "may not be published",
+        "line 3, column accounts_max, value '99999999999999999999': a band's bounds are at most "
+        "2,147,483,647",
+    ]
+    # 0–0 is a band an old report may have published.
+    assert intake.parse_bands(BANDED + "2012-H1,US,nsl,0,0,0,0\n", categories=categories())
+
+
+def test_bands_alone_are_not_a_period_of_the_report():
+    bands = intake.parse_bands(BANDED + "2012-H1,US,nsl,0,999,0,999\n", categories=categories())
+    with pytest.raises(ValidationError) as raised:
+        services.bands_import(bands=bands)
+    assert "import the period's figures first" in raised.value.messages[0]
+
+
+def test_the_desk_keeps_no_recent_action_of_them_and_assigns_them_to_cleared_staff_only(client):
+    from django.contrib.admin.models import LogEntry
+
+    sam = client_for(roles.NATIONAL_SECURITY_REVIEWER)
+    UserFactory(username="uncleared-reviewer").groups.add(Group.objects.get(name=roles.REVIEWER))
+    add = reverse("admin:requests_app_nationalsecurityrequest_add")
+    choices = [label for _, label in sam.get(add).context["adminform"].form.fields["assignee"].choices]
+    assert "uncleared-reviewer" not in choices and any("national-security" in c for c in choices)
+    response = sam.post(
+        add,
+        {
+            "reference": "FISA-RECENT-1",
+            "country": "US",
+            "category": NationalSecurityCategory.objects.get(code="fisa_content").pk,
+            "accounts_specified": 1,
+            "received_on": "2020-09-01",
+            "status": "received",
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:3000]
+    assert NationalSecurityRequest.objects.filter(reference="FISA-RECENT-1").exists()
+    assert not LogEntry.objects.filter(object_repr__contains="FISA-RECENT").exists()

@@ -136,6 +136,13 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 LANGUAGE_CODE = "en-us"
+# The jurisdictions whose national-security process the report publishes in bands, every period
+# (zeros included), so that a band never appears with a jurisdiction's first request.
+NATIONAL_SECURITY_JURISDICTIONS = [
+    code.strip().upper()
+    for code in os.environ.get("NATIONAL_SECURITY_JURISDICTIONS", "US").split(",")
+    if code.strip()
+]
 # The languages of the public report (and of pause statements, which the desk may enter in each).
 LANGUAGES = [("en", "English"), ("zh-hant", "繁體中文")]
 TIME_ZONE = os.environ.get("TIME_ZONE", "UTC")

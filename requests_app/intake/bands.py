@@ -104,7 +104,7 @@ def _band(row: dict, categories: frozenset[str], today) -> tuple[ImportedBand | 
     for kind in ("requests", "accounts"):
         low, high = bounds.get(f"{kind}_min"), bounds.get(f"{kind}_max")
         if low is not None and high is not None and (problem := band_problem(low, high)):
-            problems.append((f"{kind}_min", problem))
+            problems.append((f"{kind}_max" if "at most" in problem else f"{kind}_min", problem))
     if problems:
         return None, problems
     return (

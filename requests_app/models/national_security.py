@@ -11,27 +11,38 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-from .. import jurisdictions, rules
+from .. import rules
 from ..choices import Outcome, RequestStatus
 from .base import HistoricalRecords, JurisdictionField, choices_check
 from .catalog import ManagedEntry
 
 # The permission of the "National security reviewer" role: without it, none of this exists.
 CLEARED_PERMISSION = "requests_app.handle_national_security"
+# The narrowest band a rule may set: a band of 1 would be the count itself. The law's options
+# use bands of 100, 250, 500 and 1,000.
+MIN_BAND_WIDTH = 100
+# FISA figures may be published only after this delay (the USA FREEDOM Act's 180 days).
+FISA_MIN_DELAY_DAYS = 180
 
 
 class NationalSecurityCategory(ManagedEntry):
     """A category of national-security process and the rule it may be reported by."""
 
     requests_band = models.PositiveIntegerField(
-        default=500, help_text="Width of the bands requests are published in (e.g. 500: 0–499)."
+        default=500,
+        validators=[MinValueValidator(MIN_BAND_WIDTH)],
+        help_text="Width of the bands requests are published in (e.g. 500: 0–499). A period already "
+        "published keeps the width it was published with.",
     )
     accounts_band = models.PositiveIntegerField(
-        default=500, help_text="Width of the bands accounts are published in."
+        default=500,
+        validators=[MinValueValidator(MIN_BAND_WIDTH)],
+        help_text="Width of the bands accounts are published in.",
     )
     delay_days = models.PositiveIntegerField(
         default=0, help_text="Days after a period ends before its figures may be published (FISA: 180)."
@@ -43,9 +54,19 @@ class NationalSecurityCategory(ManagedEntry):
             models.CheckConstraint(
                 condition=Q(code__regex=r"^[a-z0-9][a-z0-9_]*$"), name="ns_category_code_valid"
             ),
-            models.CheckConstraint(condition=Q(requests_band__gte=1), name="ns_category_requests_band_gte_1"),
-            models.CheckConstraint(condition=Q(accounts_band__gte=1), name="ns_category_accounts_band_gte_1"),
+            models.CheckConstraint(
+                condition=Q(requests_band__gte=MIN_BAND_WIDTH), name="ns_category_requests_band_min"
+            ),
+            models.CheckConstraint(
+                condition=Q(accounts_band__gte=MIN_BAND_WIDTH), name="ns_category_accounts_band_min"
+            ),
         ]
+
+    def clean(self):
+        if self.code.startswith("fisa") and self.delay_days < FISA_MIN_DELAY_DAYS:
+            raise ValidationError(
+                {"delay_days": f"FISA figures may be published only after {FISA_MIN_DELAY_DAYS} days."}
+            )
 
 
 class NationalSecurityRequest(models.Model):
@@ -99,10 +120,11 @@ class NationalSecurityRequest(models.Model):
     def clean(self):
         errors: dict[str, list[str]] = {}
         today = timezone.localdate()
-        if self.country and self.country.code in jurisdictions.added():
-            # An added body's code may be deleted by a Publisher, whose refusal would then
-            # reveal that such a request exists: these come from countries only.
-            errors["country"] = ["National-security process comes from a country, not an international body."]
+        if self.country and self.country.code not in settings.NATIONAL_SECURITY_JURISDICTIONS:
+            # Bands are published for these, every period, zeros included: a band that appeared
+            # with a country's first request would tell that one exists.
+            allowed = ", ".join(settings.NATIONAL_SECURITY_JURISDICTIONS)
+            errors["country"] = [f"National-security figures are reported for {allowed} only."]
         if problem := rules.date_after_today_problem("received_on", self.received_on, today):
             errors.setdefault("received_on", []).append(problem)
         for field, messages in rules.request_decision_problems(
@@ -128,6 +150,10 @@ class NationalSecurityBand(models.Model):
     requests_max = models.PositiveIntegerField()
     accounts_min = models.PositiveIntegerField()
     accounts_max = models.PositiveIntegerField()
+    # The widths a computed band was made with (blank: imported as published): a re-publication
+    # of the period keeps them, so two versions never narrow a count between two widths.
+    requests_width = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    accounts_width = models.PositiveIntegerField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["country", "category__position", "category__code"]

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Count, Sum
 from simple_history.utils import bulk_create_with_history
@@ -81,19 +82,14 @@ def reportable_categories(
 
 
 def period_bands(*, period: Period, today: datetime.date) -> list[dict]:
-    """The bands of ``period`` per (jurisdiction, reportable category), as NationalSecurityBand
-    fields. Every jurisdiction that had national-security requests by the period's end gets a
-    band for every reportable category, a zero included (0 is published as the band from 0)."""
+    """The bands of ``period`` per (reporting jurisdiction, reportable category), as
+    NationalSecurityBand fields: every jurisdiction of settings.NATIONAL_SECURITY_JURISDICTIONS,
+    every period, a zero included (0 is published as the band from 0), so that no band appears
+    or moves with a first request. A period published before keeps the widths it was published
+    with, so two versions never narrow a count between two widths."""
     ready, _ = reportable_categories(period, today)
     if not ready:
         return []
-    countries = sorted(
-        set(
-            NationalSecurityRequest.objects.filter(received_on__lte=period.end)
-            .values_list("country", flat=True)
-            .distinct()
-        )
-    )
     counts = {
         (row["country"], row["category"]): (row["n"], row["accounts"])
         for row in NationalSecurityRequest.objects.filter(
@@ -103,14 +99,15 @@ def period_bands(*, period: Period, today: datetime.date) -> list[dict]:
         .values("country", "category")
         .annotate(n=Count("pk"), accounts=Sum("accounts_specified"))
     }
+    widths = _published_widths(period)
     bands = []
-    for country in countries:
+    for country in settings.NATIONAL_SECURITY_JURISDICTIONS:
         for category in ready:
             requests, accounts = counts.get((country, category.pk), (0, 0))
-            by_requests, by_accounts = (
-                band_of(requests, category.requests_band),
-                band_of(accounts, category.accounts_band),
+            requests_width, accounts_width = widths.get(
+                (country, category.pk), (category.requests_band, category.accounts_band)
             )
+            by_requests, by_accounts = band_of(requests, requests_width), band_of(accounts, accounts_width)
             bands.append(
                 {
                     "country": country,
@@ -119,9 +116,23 @@ def period_bands(*, period: Period, today: datetime.date) -> list[dict]:
                     "requests_max": by_requests.high,
                     "accounts_min": by_accounts.low,
                     "accounts_max": by_accounts.high,
+                    "requests_width": requests_width,
+                    "accounts_width": accounts_width,
                 }
             )
     return bands
+
+
+def _published_widths(period: Period) -> dict[tuple[str, int], tuple[int, int]]:
+    """(country, category id) -> the widths ``period``'s first computed band of them used."""
+    widths = {}
+    for band in (
+        NationalSecurityBand.objects.filter(publication__period=period.label, requests_width__isnull=False)
+        .order_by("-publication__version")
+        .only("country", "category_id", "requests_width", "accounts_width")
+    ):
+        widths[(band.country.code, band.category_id)] = (band.requests_width, band.accounts_width)
+    return widths
 
 
 def bands_write(*, publication: Publication, bands: list[dict]) -> None:

@@ -330,6 +330,15 @@ def bands_import(
     version of its imported publication, carrying over that version's figures and bands and
     putting the file's bands in place of any for the same jurisdiction and category."""
     by_period = _imported_by_period(bands, what="bands")
+    without_figures = sorted(
+        {period.label for period in by_period} - set(Publication.objects.values_list("period", flat=True))
+    )
+    if without_figures:
+        raise ValidationError(
+            f"No figures are published for {', '.join(without_figures)}: import the period's figures "
+            "first (bands go with a period's report, never alone).",
+            code="bands_without_figures",
+        )
     categories = {c.code: c for c in NationalSecurityCategory.objects.all()}
     publications = []
     for period in sorted(by_period):

@@ -426,6 +426,20 @@ def test_a_jurisdiction_feed_is_found_like_its_page(client, world_with_secrets):
     assert parsed.feed.title == "Transparency report: Interpol" and parsed.entries == []
 
 
+def test_the_pages_link_their_feeds(client, world_with_secrets):
+    alternate = '<link rel="alternate" type="application/atom+xml" href="{}"'
+    assert alternate.format("/paused/feed.atom") in client.get("/paused/").text
+    overview = client.get("/").text
+    assert alternate.format("/publications/feed.atom") in overview
+    assert alternate.format("/paused/feed.atom") in overview
+    country = client.get("/countries/HK/").text
+    assert alternate.format("/countries/HK/feed.atom") in country
+    assert 'href="/countries/HK/feed.atom" type="application/atom+xml"' in country
+    data = client.get("/data/").text
+    for url in ("/paused/feed.atom", "/publications/feed.atom", "/countries/HK/feed.atom"):
+        assert f'href="{url}"' in data, url
+
+
 # --- cost --------------------------------------------------------------------------------------
 
 

@@ -12,7 +12,9 @@ the view never run for it. It stores the finished response of a view marked with
 * today's date (a pause's end date can make it lapse at midnight);
 * the path and the view's own parameters in a canonical order. Parameters a view ignores
   (tracking tags, ``?&&``) are left out of the key, so junk URLs cannot multiply entries; a URL
-  with a parameter that a strict view (``/data/``) refuses is not cached at all.
+  with a parameter that a strict view (``/data/``) refuses is not cached at all;
+* for a view whose answer holds absolute URLs (the Atom feeds), the scheme and host it was
+  asked for as well (one of ``ALLOWED_HOSTS``), so no host is served another's links.
 """
 
 import contextlib
@@ -46,11 +48,12 @@ MARK = "_public_page"
 CACHE_UNUSABLE = (DatabaseError, InterfaceError, *REDIS_ERRORS)
 
 
-def cache_public_page(params=(), *, strict: bool = False):
+def cache_public_page(params=(), *, strict: bool = False, per_host: bool = False):
     """Marks a view whose answers are the same for every visitor; the middleware stores them.
 
     ``params``: the query parameters the view reads (the rest are left out of the cache key);
-    ``strict``: the view refuses other parameters (a 400), so such URLs bypass the cache. The
+    ``strict``: the view refuses other parameters (a 400), so such URLs bypass the cache;
+    ``per_host``: the answer holds absolute URLs, so it is stored per scheme and host. The
     view renders in one read-only snapshot (REPEATABLE READ on PostgreSQL), so a page is never
     a mix of two states, nor older than the token it is stored under."""
     params = frozenset(params)
@@ -73,7 +76,7 @@ def cache_public_page(params=(), *, strict: bool = False):
         # The atomic block above is the view's one transaction (ATOMIC_REQUESTS would open it
         # first, and it must begin with SET TRANSACTION).
         wrapped._non_atomic_requests = {DEFAULT_DB_ALIAS}
-        wrapped.public_page_params = (params, strict)
+        wrapped.public_page_params = (params, strict, per_host)
         return wrapped
 
     return decorator
@@ -99,9 +102,10 @@ def current_token() -> str:
 
 
 @lru_cache(maxsize=1024)
-def _page_params(path_info: str) -> tuple[frozenset, bool] | None:
-    """The marked view's (params, strict) for a path, None for any other path. Memoised: the
-    URLconf is fixed while a process runs, and the hit path is counted in microseconds."""
+def _page_params(path_info: str) -> tuple[frozenset, bool, bool] | None:
+    """The marked view's (params, strict, per_host) for a path, None for any other path.
+    Memoised: the URLconf is fixed while a process runs, and the hit path is counted in
+    microseconds."""
     try:
         view = resolve(path_info).func
     except Resolver404:
@@ -114,11 +118,12 @@ def canonical_path(request) -> str | None:
     found = _page_params(request.path_info)
     if found is None:
         return None
-    params, strict = found
+    params, strict, per_host = found
     if strict and not set(request.GET) <= params:
         return None  # the view answers 400 with the reason
     query = urlencode([(k, v) for k in sorted(params & set(request.GET)) for v in request.GET.getlist(k)])
-    return f"{request.path}?{query}" if query else request.path
+    path = f"{request.path}?{query}" if query else request.path
+    return f"{request.scheme}://{request.get_host()}{path}" if per_host else path
 
 
 def page_key(path: str) -> str:

@@ -107,6 +107,13 @@ class DataState:
     last_modified: datetime.datetime | None
 
 
+def combined_state(*states: DataState) -> DataState:
+    """Validators of a resource built from several (a jurisdiction's feed: its pause decisions
+    and the publications): it changes when any of them does."""
+    dates = [state.last_modified for state in states if state.last_modified is not None]
+    return DataState("|".join(state.fingerprint for state in states), max(dates, default=None))
+
+
 def published_periods() -> list[str]:
     """Labels of every published period, newest first."""
     return list(Publication.objects.order_by("-period").values_list("period", flat=True).distinct())
@@ -160,6 +167,37 @@ def figures_state() -> DataState:
     """Validators of the published figures: they change exactly when a publication is added."""
     state = Publication.objects.aggregate(count=Count("pk"), last_id=Max("pk"), last=Max("published_at"))
     return DataState(f"{state['count']}.{state['last_id']}", state["last"])
+
+
+@dataclass(frozen=True)
+class PublicationEntry:
+    """One publication (a period's version) as the feeds announce it: never who published it."""
+
+    period: str
+    version: int
+    source: str
+    published_at: datetime.datetime
+    note: str
+    requests: int  # in its figure rows (of one jurisdiction, for a jurisdiction's feed)
+    jurisdictions: int  # with figure rows in it
+
+
+def publication_entries(*, country: str | None = None) -> list[PublicationEntry]:
+    """Every publication, every version, newest first, with its request total: of ``country``
+    and only the publications in which it has figures, when given. One query."""
+    rows = Q(rows__country=country) if country else Q()
+    publications = Publication.objects.annotate(
+        figure_rows=Count("rows", filter=rows),
+        requests=Sum("rows__requests", filter=rows, default=0),
+        jurisdictions=Count("rows__country", filter=rows, distinct=True),
+    )
+    if country:
+        publications = publications.filter(figure_rows__gt=0)
+    fields = ("period", "version", "source", "published_at", "note", "requests", "jurisdictions")
+    return [
+        PublicationEntry(**values)
+        for values in publications.order_by("-published_at", "-period", "-version").values(*fields)
+    ]
 
 
 def pause_register():
@@ -395,12 +433,24 @@ class PublicChange:
     date: datetime.datetime
     changes: list[tuple[str, str, str]]  # (field label, old, new); empty for the first version
     status_label: str
+    revision: int = 1  # 1 for the first public version, then 2, 3... (history only grows)
+    changed_fields: list[str] = field(default_factory=list)  # the names behind ``changes``
+    # What a visitor saw in this version: an unsaved decision holding only PUBLIC_PAUSE_FIELDS
+    # (every other field is its empty default, never the stored value).
+    snapshot: PauseDecision | None = None
 
 
 @dataclass
 class RegisterEntry:
     decision: PauseDecision
     changes: list[PublicChange]
+
+    @property
+    def first_public_anchor(self) -> str:
+        """The decision's anchor as first published: what names it for good (the feeds' entry
+        ids), where ``decision.public_anchor`` follows later changes of its country or start."""
+        first = self.changes[0].snapshot if self.changes else self.decision
+        return first.public_anchor
 
     @property
     def end_or_today(self) -> datetime.date:
@@ -465,20 +515,38 @@ def pause_register_entries(*, country: str | None = None) -> list[RegisterEntry]
     by_decision: dict[int, list] = {}
     for record in history.only("id", "history_date", *PUBLIC_PAUSE_FIELDS):
         by_decision.setdefault(record.id, []).append(record)
-    labels = {f.name: f.verbose_name for f in PauseDecision._meta.fields}
-    entries = []
-    for decision in decisions:
-        changes, previous = [], None
-        for record in by_decision.get(decision.pk, []):
-            diffs = []
-            if previous is not None:
-                diffs = _public_diffs(previous, record, labels)
-                if not diffs:
-                    continue  # an internal-only edit: nothing public changed
-            changes.append(PublicChange(record.history_date, diffs, PauseDecision.label_of(record.status)))
-            previous = record
-        entries.append(RegisterEntry(decision, changes))
-    return entries
+    return [RegisterEntry(d, _public_changes(by_decision.get(d.pk, []))) for d in decisions]
+
+
+_PAUSE_LABELS = {f.name: f.verbose_name for f in PauseDecision._meta.fields}
+
+
+def _public_changes(records) -> list[PublicChange]:
+    """The public versions among a decision's published history records (oldest first): the
+    first, then each that differs from the one before in a public field."""
+    changes, previous = [], None
+    for record in records:
+        changed = [
+            name
+            for name in PUBLIC_PAUSE_FIELDS
+            if previous is not None and getattr(previous, name) != getattr(record, name)
+        ]
+        if previous is not None and not changed:
+            continue  # an internal-only edit: nothing public changed
+        diffs = _public_diffs(previous, record, _PAUSE_LABELS) if previous is not None else []
+        snapshot = PauseDecision(**{name: getattr(record, name) for name in PUBLIC_PAUSE_FIELDS})
+        changes.append(
+            PublicChange(
+                record.history_date,
+                diffs,
+                PauseDecision.label_of(record.status),
+                revision=len(changes) + 1,
+                changed_fields=changed,
+                snapshot=snapshot,
+            )
+        )
+        previous = record
+    return changes
 
 
 def public_state_token() -> str:

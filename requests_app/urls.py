@@ -8,7 +8,10 @@ urlpatterns = [
     path("", views.overview, name="overview"),
     path("countries/", views.country_list, name="countries"),
     path("countries/<str:code>/", views.country_detail, name="country"),
+    path("countries/<str:code>/feed.atom", views.country_feed, name="country-feed"),
     path("paused/", views.pause_register, name="paused"),
+    path("paused/feed.atom", views.pause_register_feed, name="paused-feed"),
+    path("publications/feed.atom", views.publications_feed, name="publications-feed"),
     path("methodology/", views.methodology, name="methodology"),
     # --- open data (/data/) ---
     path("data/", views.data_index, name="data"),

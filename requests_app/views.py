@@ -12,7 +12,7 @@ from django.utils.http import http_date, quote_etag, urlencode
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_safe
 
-from . import charts, exports, jurisdictions, selectors
+from . import charts, exports, feeds, jurisdictions, selectors
 from .caching import cache_public_page
 from .choices import PublishedRequestType
 from .filters import (
@@ -455,3 +455,42 @@ def pauses_data(request, fmt: str):
         fields=exports.PAUSE_FIELDS,
         record=exports.pause_record,
     )
+
+
+# =============================================================================================
+# Atom feeds (requests_app/feeds.py): answered conditionally like the /data/ files, from the same
+# validators, and cached per host (their links are absolute).
+# =============================================================================================
+
+
+def _feed(request, *, feed_class, state: selectors.DataState, **kwargs):
+    # The representation depends on the address asked for (absolute links, tag URIs).
+    variant = f"feed|{request.scheme}://{request.get_host()}{request.path}"
+    feed = feed_class(state=state)
+    return _conditional_export(request, state=state, variant=variant, build=lambda: feed(request, **kwargs))
+
+
+@read_only_page
+@cache_public_page(per_host=True)
+def pause_register_feed(request):
+    """Every public change of a published pause decision."""
+    return _feed(request, feed_class=feeds.PauseRegisterFeed, state=selectors.pause_register_state())
+
+
+@read_only_page
+@cache_public_page(per_host=True)
+def publications_feed(request):
+    """Every published period and revision."""
+    return _feed(request, feed_class=feeds.PublicationsFeed, state=selectors.figures_state())
+
+
+@read_only_page
+@cache_public_page(per_host=True)
+def country_feed(request, code: str):
+    """One jurisdiction's pause changes and the publications with figures for it."""
+    if code.upper() != code and jurisdictions.is_code(code.upper()):
+        return redirect(reverse("public:country-feed", args=[code.upper()]), permanent=True)
+    if not jurisdictions.is_code(code):
+        raise Http404("No such country code.")
+    state = selectors.combined_state(selectors.pause_register_state(), selectors.figures_state())
+    return _feed(request, feed_class=feeds.JurisdictionFeed, state=state, code=code)

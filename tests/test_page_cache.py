@@ -42,6 +42,7 @@ SECURITY_HEADERS = (
 )
 CACHED_URLS = ["/", "/countries/", "/countries/HK/", "/paused/", "/methodology/", "/data/"]
 CACHED_URLS += ["/data/requests.json", "/data/requests.csv", "/data/pauses.json", "/data/pauses.csv"]
+CACHED_URLS += ["/paused/feed.atom", "/publications/feed.atom", "/countries/HK/feed.atom"]
 
 
 @pytest.fixture

@@ -39,12 +39,16 @@ def duration(years: int, months: int, days: int) -> str:
     when under a month)."""
     if not years and not months:
         return ngettext("%(count)d day", "%(count)d days", days) % {"count": days}
-    parts = []
-    if years:
-        parts.append(ngettext("%(count)d year", "%(count)d years", years) % {"count": years})
-    if months:
-        parts.append(ngettext("%(count)d month", "%(count)d months", months) % {"count": months})
-    return pgettext("separator of the years and months of a duration", " ").join(parts)
+    years_text = ngettext("%(count)d year", "%(count)d years", years) % {"count": years}
+    months_text = ngettext("%(count)d month", "%(count)d months", months) % {"count": months}
+    if not months:
+        return years_text
+    if not years:
+        return months_text
+    return pgettext("a duration of years and months", "%(years)s %(months)s") % {
+        "years": years_text,
+        "months": months_text,
+    }
 
 
 def yes_no(value: bool) -> str:

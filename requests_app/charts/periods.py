@@ -254,21 +254,26 @@ def _percent_line(bars: list[PeriodBar], plot: Plot, attribute: str, css: str, o
     ]
     if not points:
         return mark_safe("")
-    what = _("%% of %(what)s with data produced") % {"what": of} if of else _("% with data produced")
-    path = " ".join(f"{fmt(x)},{fmt(y)}" for x, y, _, _ in points)
+    path = " ".join(f"{fmt(x)},{fmt(y)}" for x, y, _period, _value in points)
     dots = [
         format_html(
-            '<circle class="percent-dot {}" cx="{}" cy="{}" r="3"><title>{}: {}{}</title></circle>',
+            '<circle class="percent-dot {}" cx="{}" cy="{}" r="3"><title>{}</title></circle>',
             css.replace("percent-line", "").strip(),
             fmt(x),
             fmt(y),
-            period,
-            fmt(value),
-            what,
+            _percent_title(period, value, of),
         )
         for x, y, period, value in points
     ]
     return format_html('<polyline class="{}" points="{}"/>{}', css, path, mark_safe("".join(dots)))
+
+
+def _percent_title(period: str, value: float, of: str) -> str:
+    """A % dot's text: "2020-H2: 3.3% of legal process with data produced"."""
+    values = {"period": period, "percent": fmt(value), "what": of}
+    if of:
+        return _("%(period)s: %(percent)s%% of %(what)s with data produced") % values
+    return _("%(period)s: %(percent)s%% with data produced") % values
 
 
 def _legend(bars: list[PeriodBar], *, show_percent: bool, paused_label: str) -> list[SafeString]:

@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 SEED_SCALE ?= 1
 
-.PHONY: run test install install-dev migrate lint browser bench loadtest clean
+.PHONY: run test install install-dev migrate lint browser gettext messages bench loadtest clean
 
 $(VENV)/.installed: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -37,8 +37,21 @@ browser:
 	@command -v chromium >/dev/null 2>&1 || { apt-get update -qq && \
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
-## Lint, check migrations, run every test (DATABASE_URL picks PostgreSQL; SQLite otherwise).
-test: lint browser
+## Debian's gettext (xgettext, msgmerge, msgfmt): makemessages and compilemessages run them, and
+## tests/test_translations.py fails a stale or incomplete catalogue with them.
+gettext:
+	@{ command -v xgettext && command -v msgmerge && command -v msgfmt; } >/dev/null 2>&1 || { \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq gettext >/dev/null; }
+
+## After changing a marked string: update locale/*/django.po, translate, then `make messages`
+## again to compile the .mo (both are committed; docs/translation.md).
+messages: install gettext
+	$(PY) manage.py makemessages
+	$(PY) manage.py compilemessages
+
+## Lint, check migrations, run every test (DATABASE_URL picks PostgreSQL; SQLite otherwise), the
+## translation catalogue's checks among them (up to date with the code, complete, compiled).
+test: lint browser gettext
 	$(VENV)/bin/pytest
 
 clean:

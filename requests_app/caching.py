@@ -10,6 +10,9 @@ the view never run for it. It stores the finished response of a view marked with
   a public page, so every process serves fresh pages at once without sharing memory (the cache is
   local memory by default, Redis when REDIS_URL is set);
 * today's date (a pause's end date can make it lapse at midnight);
+* the page's language, read from the path as LocaleMiddleware reads it (``languages.py``): a
+  header or cookie never changes it, so ``Accept-Language`` cannot fetch another language's page;
+* the scheme and host (the hreflang alternates of a page are absolute URLs);
 * the path and the view's own parameters in a canonical order. Parameters a view ignores
   (tracking tags, ``?&&``) are left out of the key, so junk URLs cannot multiply entries; a URL
   with a parameter that a strict view (``/data/``) refuses is not cached at all;
@@ -33,17 +36,17 @@ from django.db import (
 )
 from django.http import HttpResponse
 from django.urls import Resolver404, resolve
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.cache import get_conditional_response
 from django.utils.http import parse_http_date_safe
 
 from transparency.middleware import REDIS_ERRORS
 
-from . import selectors
+from . import languages, selectors
 
 PAGE_TIMEOUT = 24 * 60 * 60  # stale keys age out; a new token makes a new key anyway
 STORED_STATUSES = (200, 404)  # answers that are the same for everyone
-FORMAT = 2  # of the key and the stored tuple: a change to either must change this
+FORMAT = 3  # of the key and the stored tuple: a change to either must change this
 MARK = "_public_page"
 CACHE_UNUSABLE = (DatabaseError, InterfaceError, *REDIS_ERRORS)
 
@@ -105,9 +108,11 @@ def current_token() -> str:
 def _page_params(path_info: str) -> tuple[frozenset, bool, bool] | None:
     """The marked view's (params, strict, per_host) for a path, None for any other path.
     Memoised: the URLconf is fixed while a process runs, and the hit path is counted in
-    microseconds."""
+    microseconds. Resolved in the path's own language (the pages' language prefix is the active
+    language's)."""
     try:
-        view = resolve(path_info).func
+        with translation.override(languages.path_language(path_info)):
+            view = resolve(path_info).func
     except Resolver404:
         return None
     return getattr(view, "public_page_params", None)
@@ -126,8 +131,11 @@ def canonical_path(request) -> str | None:
     return f"{request.scheme}://{request.get_host()}{path}" if per_host else path
 
 
-def page_key(path: str) -> str:
-    token = f"{FORMAT}|{current_token()}|{timezone.localdate()}|{path}"
+def page_key(request, path: str) -> str:
+    """The cache key of the page at ``path`` (from ``canonical_path``) for this request."""
+    language = languages.path_language(request.path_info)
+    origin = f"{request.scheme}://{request.get_host()}"
+    token = f"{FORMAT}|{current_token()}|{timezone.localdate()}|{language}|{origin}|{path}"
     return "public-page:" + hashlib.sha256(token.encode()).hexdigest()
 
 
@@ -172,7 +180,7 @@ class PublicPageCacheMiddleware:
         if path is None:
             return self.get_response(request)
         try:
-            key = page_key(path)
+            key = page_key(request, path)
             stored = cache.get(key)
         except CACHE_UNUSABLE:
             # Whether a stored page is current cannot be told (the database is down or not yet

@@ -7,21 +7,22 @@ importing the models, which call those rules from ``clean()``.
 from __future__ import annotations
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class AuthorityKind(models.TextChoices):
-    POLICE = "police", "Police"
-    PROSECUTOR = "prosecutor", "Prosecutor"
-    COURT = "court", "Court"
-    INTELLIGENCE = "intelligence", "Intelligence service"
-    REGULATOR = "regulator", "Regulator"
-    OTHER = "other", "Other"
+    POLICE = "police", _("Police")
+    PROSECUTOR = "prosecutor", _("Prosecutor")
+    COURT = "court", _("Court")
+    INTELLIGENCE = "intelligence", _("Intelligence service")
+    REGULATOR = "regulator", _("Regulator")
+    OTHER = "other", _("Other")
 
 
 class RequestType(models.TextChoices):
-    LEGAL_PROCESS = "legal_process", "Legal process"
-    EMERGENCY = "emergency", "Emergency disclosure"
-    PRESERVATION = "preservation", "Preservation"
+    LEGAL_PROCESS = "legal_process", _("Legal process")
+    EMERGENCY = "emergency", _("Emergency disclosure")
+    PRESERVATION = "preservation", _("Preservation")
 
 
 class PublishedRequestType(models.TextChoices):
@@ -31,67 +32,77 @@ class PublishedRequestType(models.TextChoices):
     LEGAL_PROCESS = RequestType.LEGAL_PROCESS.value, RequestType.LEGAL_PROCESS.label
     EMERGENCY = RequestType.EMERGENCY.value, RequestType.EMERGENCY.label
     PRESERVATION = RequestType.PRESERVATION.value, RequestType.PRESERVATION.label
-    ALL = "all", "All request types"
+    ALL = "all", _("All request types")
 
 
 class RequestStatus(models.TextChoices):
-    RECEIVED = "received", "Received"
-    IN_REVIEW = "in_review", "In review"
-    ON_HOLD = "on_hold", "On hold"
-    COMPLETED = "completed", "Completed"
-    WITHDRAWN = "withdrawn", "Withdrawn"
+    RECEIVED = "received", _("Received")
+    IN_REVIEW = "in_review", _("In review")
+    ON_HOLD = "on_hold", _("On hold")
+    COMPLETED = "completed", _("Completed")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
 
 
 class Outcome(models.TextChoices):
-    ALL_DATA = "all_data", "All data produced"
-    SOME_DATA = "some_data", "Some data produced"
-    NO_DATA = "no_data", "No data found"
-    REJECTED = "rejected", "Rejected"
+    ALL_DATA = "all_data", _("All data produced")
+    SOME_DATA = "some_data", _("Some data produced")
+    NO_DATA = "no_data", _("No data found")
+    REJECTED = "rejected", _("Rejected")
 
 
 class Disclosure(models.TextChoices):
-    CONTENT = "content", "Content"
-    NON_CONTENT = "non_content", "Non-content"
+    CONTENT = "content", _("Content")
+    NON_CONTENT = "non_content", _("Non-content")
 
 
 class OutcomeReason(models.TextChoices):
-    LEGALLY_INSUFFICIENT = "legally_insufficient", "Legally insufficient"
-    OVERBROAD = "overbroad", "Overbroad"
-    JURISDICTION_PAUSED = "jurisdiction_paused", "Jurisdiction paused"
-    HUMAN_RIGHTS = "human_rights", "Human-rights concern"
-    UNVERIFIED_EMERGENCY = "unverified_emergency", "Unverified emergency"
-    NO_ACCOUNT = "no_account", "No matching account"
-    PRESERVED = "preserved", "Data preserved (a preservation request discloses nothing)"
-    OTHER = "other", "Other"
+    LEGALLY_INSUFFICIENT = "legally_insufficient", _("Legally insufficient")
+    OVERBROAD = "overbroad", _("Overbroad")
+    JURISDICTION_PAUSED = "jurisdiction_paused", _("Jurisdiction paused")
+    HUMAN_RIGHTS = "human_rights", _("Human-rights concern")
+    UNVERIFIED_EMERGENCY = "unverified_emergency", _("Unverified emergency")
+    NO_ACCOUNT = "no_account", _("No matching account")
+    PRESERVED = "preserved", _("Data preserved (a preservation request discloses nothing)")
+    OTHER = "other", _("Other")
 
 
 class PauseException(models.TextChoices):
-    THREAT_TO_LIFE = "threat_to_life", "Imminent threat to life or serious injury"
-    CHILD_SAFETY = "child_safety", "Child safety"
-    OTHER = "other", "Other exception approved by counsel"
+    THREAT_TO_LIFE = "threat_to_life", _("Imminent threat to life or serious injury")
+    CHILD_SAFETY = "child_safety", _("Child safety")
+    OTHER = "other", _("Other exception approved by counsel")
 
 
 class UserNotification(models.TextChoices):
-    NOTIFIED = "notified", "Notified"
-    DELAYED = "delayed", "Delayed by order"
-    NOT_NOTIFIED = "not_notified", "Not notified"
+    NOTIFIED = "notified", _("Notified")
+    DELAYED = "delayed", _("Delayed by order")
+    NOT_NOTIFIED = "not_notified", _("Not notified")
 
 
 class PauseStatus(models.TextChoices):
-    ASSESSING = "assessing", "Assessing"
-    PAUSED = "paused", "Paused"
-    REDIRECTED = "redirected", "Redirected (e.g. only via MLAT)"
-    LIFTED = "lifted", "Lifted"
+    ASSESSING = "assessing", _("Assessing")
+    PAUSED = "paused", _("Paused")
+    REDIRECTED = "redirected", _("Redirected (e.g. only via MLAT)")
+    LIFTED = "lifted", _("Lifted")
+
+
+# A pause status as the public reads it everywhere (badges, the map, the chart bands, the
+# timeline): the choice's label without the desk's explanation in brackets.
+PUBLIC_PAUSE_STATUS_LABELS = {
+    PauseStatus.ASSESSING: _("Assessing"),
+    PauseStatus.PAUSED: _("Paused"),
+    PauseStatus.REDIRECTED: _("Redirected"),
+    PauseStatus.LIFTED: _("Lifted"),
+}
 
 
 class PublicationSource(models.TextChoices):
-    COMPUTED = "computed", "Computed from request records"
-    IMPORTED = "imported", "Imported historical figures"
+    COMPUTED = "computed", _("Computed from request records")
+    IMPORTED = "imported", _("Imported historical figures")
 
 
 class ImportSource(models.TextChoices):
-    COMMAND = "command", "Command line (import_requests)"
-    ADMIN = "admin", "Admin upload"
+    COMMAND = "command", _("Command line (import_requests)")
+    ADMIN = "admin", _("Admin upload")
 
 
 # A request is open until it is completed or withdrawn.

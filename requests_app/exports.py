@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.http import HttpResponse, JsonResponse
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
 
 from .models import FigureRow, NationalSecurityBand, OutcomeReasonRow, PauseDecision, Publication
 from .periods import Period
@@ -26,82 +28,121 @@ LICENCE_URL = "https://creativecommons.org/licenses/by/4.0/"
 CSV_BOM = "\ufeff"
 
 
+# A column's type as /data/ names it, in the reader's language (the files themselves hold none).
+KINDS = {
+    "text": _("text"),
+    "date": _("date"),
+    "datetime": _("datetime"),
+    "integer": _("integer"),
+    "decimal": _("decimal"),
+    "boolean": _("boolean"),
+    "list": _("list"),
+}
+
+
 @dataclass(frozen=True)
 class Column:
+    """A documented column of a /data/ file: its name and type are codes (the same in every
+    language); its description is shown on /data/ in the reader's language."""
+
     name: str
     kind: str
-    description: str
+    description: str | Promise
+
+    @property
+    def kind_label(self) -> str:
+        return KINDS[self.kind]
 
 
 FIGURE_COLUMNS: tuple[Column, ...] = (
-    Column("period", "text", "Report period: a half-year written YYYY-H1 (Jan–Jun) or YYYY-H2 (Jul–Dec)."),
-    Column("period_start", "date", "First day of the period (ISO 8601)."),
-    Column("period_end", "date", "Last day of the period, inclusive (ISO 8601)."),
-    Column("country_code", "text", "ISO 3166-1 alpha-2 code of the requesting authority's country."),
-    Column("country_name", "text", "English short name of that country."),
+    Column("period", "text", _("Report period: a half-year written YYYY-H1 (Jan–Jun) or YYYY-H2 (Jul–Dec).")),
+    Column("period_start", "date", _("First day of the period (ISO 8601).")),
+    Column("period_end", "date", _("Last day of the period, inclusive (ISO 8601).")),
+    Column("country_code", "text", _("ISO 3166-1 alpha-2 code of the requesting authority's country.")),
+    Column("country_name", "text", _("English short name of that country.")),
     Column(
         "request_type",
         "text",
-        "legal_process, emergency or preservation; all for an imported report that did not split its "
-        "figures by request type.",
+        _(
+            "legal_process, emergency or preservation; all for an imported report that did not split its "
+            "figures by request type."
+        ),
     ),
-    Column("requests", "integer", "Requests received in the period."),
+    Column("requests", "integer", _("Requests received in the period.")),
     Column(
         "accounts_specified",
         "integer",
-        "Accounts named in those requests (each request names at least one). Blank (JSON null): not "
-        "reported by an imported report; never a stand-in for 0.",
+        _(
+            "Accounts named in those requests (each request names at least one). Blank (JSON null): not "
+            "reported by an imported report; never a stand-in for 0."
+        ),
     ),
     Column(
         "requests_with_data_produced",
         "integer",
-        "Requests answered with all or some of the data requested (outcome all_data or some_data). "
-        "Blank (JSON null): not reported (an old report that gave only a percentage, or nothing).",
+        _(
+            "Requests answered with all or some of the data requested (outcome all_data or some_data). "
+            "Blank (JSON null): not reported (an old report that gave only a percentage, or nothing)."
+        ),
     ),
     Column(
         "percent_with_data_produced",
         "decimal",
-        "100 × requests_with_data_produced / requests, one decimal, rounded half up. Where an imported "
-        "report published a percentage, that percentage exactly as published (e.g. 5, 4.8 or 33.333, "
-        "up to three decimals), even beside counts. Blank (JSON null) for preservation requests (a "
-        "preservation keeps data; it produces none) unless a report published one, and where not "
-        "reported.",
+        _(
+            "100 × requests_with_data_produced / requests, one decimal, rounded half up. Where an imported "
+            "report published a percentage, that percentage exactly as published (e.g. 5, 4.8 or 33.333, "
+            "up to three decimals), even beside counts. Blank (JSON null) for preservation requests (a "
+            "preservation keeps data; it produces none) unless a report published one, and where not "
+            "reported."
+        ),
     ),
     Column(
         "requests_received_during_pause",
         "integer",
-        "Requests received while a published pause decision covering their type was in force for "
-        "the country. Blank where unknown (figures imported from reports made before the register).",
+        _(
+            "Requests received while a published pause decision covering their type was in force for "
+            "the country. Blank where unknown (figures imported from reports made before the register)."
+        ),
     ),
     Column(
         "requests_produced_under_pause_exception",
         "integer",
-        "Requests answered with data under a published exception to a pause in force when they were "
-        "received or decided (e.g. an imminent threat to life). Blank where unknown.",
+        _(
+            "Requests answered with data under a published exception to a pause in force when they were "
+            "received or decided (e.g. an imminent threat to life). Blank where unknown."
+        ),
     ),
     Column(
         "publication_version",
         "integer",
-        "Version of the period's publication the row comes from (1 = first publication; a higher "
-        "number is a revision, see generated_from and /data/).",
+        _(
+            "Version of the period's publication the row comes from (1 = first publication; a higher "
+            "number is a revision, see generated_from and /data/)."
+        ),
     ),
     Column(
         "legal_process",
         "text",
-        "The kind of legal process the row counts (a code of the list on /methodology/, e.g. "
-        "search_warrant). Blank: not broken down by legal process.",
+        _(
+            "The kind of legal process the row counts (a code of the list on /methodology/, e.g. "
+            "search_warrant). Blank: not broken down by legal process."
+        ),
     ),
     Column(
         "product",
         "text",
-        "The product the row counts (a code of the list on /methodology/). Blank: not broken down "
-        "by product. The rows of a publication never overlap: summing them counts each request once.",
+        _(
+            "The product the row counts (a code of the list on /methodology/). Blank: not broken down "
+            "by product. The rows of a publication never overlap: summing them counts each request once."
+        ),
     ),
     Column(
         "median_days_to_decision",
         "decimal",
-        "Median days from receipt to decision over the row's decided requests, one decimal. Blank "
-        "where none was decided or where it was not reported.",
+        _(
+            "Median days from receipt to decision over the row's decided requests, one decimal. Blank "
+            "where none was decided or where it was not reported."
+        ),
     ),
 )
 
@@ -110,40 +151,46 @@ REASON_COLUMNS: tuple[Column, ...] = (
     Column(
         "outcome_reason",
         "text",
-        "Why a decided request was answered as it was: legally_insufficient, overbroad, "
-        "jurisdiction_paused, human_rights, unverified_emergency, no_account, preserved or other.",
+        _(
+            "Why a decided request was answered as it was: legally_insufficient, overbroad, "
+            "jurisdiction_paused, human_rights, unverified_emergency, no_account, preserved or other."
+        ),
     ),
-    Column("requests", "integer", "Decided requests of the period that recorded this reason."),
+    Column("requests", "integer", _("Decided requests of the period that recorded this reason.")),
     FIGURE_COLUMNS[12],  # publication_version
 )
 
 PAUSE_COLUMNS: tuple[Column, ...] = (
-    Column("country_code", "text", "ISO 3166-1 alpha-2 code of the country the decision is about."),
-    Column("country_name", "text", "English short name of that country."),
+    Column("country_code", "text", _("ISO 3166-1 alpha-2 code of the country the decision is about.")),
+    Column("country_name", "text", _("English short name of that country.")),
     Column(
         "status",
         "text",
-        "assessing (under assessment, requests still reviewed), paused (requests not answered), "
-        "redirected (answered only through another route, e.g. MLAT) or lifted (ended).",
+        _(
+            "assessing (under assessment, requests still reviewed), paused (requests not answered), "
+            "redirected (answered only through another route, e.g. MLAT) or lifted (ended)."
+        ),
     ),
     Column(
         "request_types_covered",
         "list",
-        "Request types the decision applies to; in CSV separated by ';', in JSON a list.",
+        _("Request types the decision applies to; in CSV separated by ';', in JSON a list."),
     ),
     Column(
-        "holds_pending", "boolean", "Requests already open when it took effect are held too (true/false)."
+        "holds_pending", "boolean", _("Requests already open when it took effect are held too (true/false).")
     ),
-    Column("effective_from", "date", "Day the decision took effect (ISO 8601)."),
-    Column("ended_on", "date", "Day it ended; blank (JSON null) while it is in force."),
-    Column("public_statement", "text", "The statement published with the decision."),
-    Column("statement_url", "text", "Where the statement was published."),
-    Column("exceptions_policy", "text", "When data may still be produced while the decision is in force."),
+    Column("effective_from", "date", _("Day the decision took effect (ISO 8601).")),
+    Column("ended_on", "date", _("Day it ended; blank (JSON null) while it is in force.")),
+    Column("public_statement", "text", _("The statement published with the decision.")),
+    Column("statement_url", "text", _("Where the statement was published.")),
+    Column("exceptions_policy", "text", _("When data may still be produced while the decision is in force.")),
     Column(
         "last_changed",
         "datetime",
-        "When what this register shows of the decision last changed: published, or one of the "
-        "columns above edited (ISO 8601, UTC).",
+        _(
+            "When what this register shows of the decision last changed: published, or one of the "
+            "columns above edited (ISO 8601, UTC)."
+        ),
     ),
 )
 
@@ -153,13 +200,15 @@ BAND_COLUMNS: tuple[Column, ...] = (
     Column(
         "category",
         "text",
-        "fisa_content (FISA orders for content), fisa_non_content (FISA orders for non-content) or "
-        "nsl (National Security Letters); the list on /methodology/.",
+        _(
+            "fisa_content (FISA orders for content), fisa_non_content (FISA orders for non-content) or "
+            "nsl (National Security Letters); the list on /methodology/."
+        ),
     ),
-    Column("requests_min", "integer", "Lower bound of the band the requests of the period fall in."),
-    Column("requests_max", "integer", "Upper bound of that band (inclusive)."),
-    Column("accounts_min", "integer", "Lower bound of the band the accounts they named fall in."),
-    Column("accounts_max", "integer", "Upper bound of that band (inclusive)."),
+    Column("requests_min", "integer", _("Lower bound of the band the requests of the period fall in.")),
+    Column("requests_max", "integer", _("Upper bound of that band (inclusive).")),
+    Column("accounts_min", "integer", _("Lower bound of the band the accounts they named fall in.")),
+    Column("accounts_max", "integer", _("Upper bound of that band (inclusive).")),
     FIGURE_COLUMNS[12],  # publication_version
 )
 

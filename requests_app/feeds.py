@@ -25,10 +25,10 @@ from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
 from django.utils.formats import date_format
 from django.utils.http import urlencode
-from django.utils.translation import gettext
+from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 
-from . import jurisdictions, selectors
+from . import jurisdictions, languages, selectors
 
 # The date of every tag URI: part of each entry id, so it never changes.
 TAG_DATE = "2020"
@@ -170,6 +170,11 @@ class PublicFeed(Feed):
 
     def tag(self, specific: str) -> str:
         return f"tag:{self.authority},{TAG_DATE}:{specific}"
+
+    @property
+    def language(self) -> str:
+        """The feed's xml:lang: the BCP 47 tag of the page language it was asked in."""
+        return languages.tag(get_language())
 
     def feed_guid(self, obj) -> str:
         return self.tag(f"feed/{self.name}")

@@ -3,6 +3,9 @@
 Query parameters are a public, scripted interface, so a value that cannot be honoured is an error
 (HTTP 400 with the reason), never silently ignored: an ignored ``country=ZZZ`` would return every
 country, and an unknown period an empty file that reads as "no requests".
+
+The /data/ files are language-neutral, their 400 reasons included: the messages of their filters
+are English. The /countries/ page's controls are in the reader's language.
 """
 
 from __future__ import annotations
@@ -12,6 +15,8 @@ import re
 import django_filters
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import override
 
 from . import jurisdictions, selectors
 from .choices import PublishedRequestType
@@ -283,11 +288,11 @@ def _sort_values(row):
 # column: (label ascending, label descending). Every column sorts both ways ("requests" and
 # "-requests"); a blank value ("not reported") comes last either way.
 SORT_COLUMNS = {
-    "name": ("Country (A–Z)", "Country (Z–A)"),
-    "requests": ("Fewest requests", "Most requests"),
-    "accounts": ("Fewest accounts specified", "Most accounts specified"),
-    "percent": ("Lowest % with data produced", "Highest % with data produced"),
-    "during_pause": ("Fewest received during a pause", "Most received during a pause"),
+    "name": (_("Country (A–Z)"), _("Country (Z–A)")),
+    "requests": (_("Fewest requests"), _("Most requests")),
+    "accounts": (_("Fewest accounts specified"), _("Most accounts specified")),
+    "percent": (_("Lowest % with data produced"), _("Highest % with data produced")),
+    "during_pause": (_("Fewest received during a pause"), _("Most received during a pause")),
 }
 SORTS = {
     **{column: labels[0] for column, labels in SORT_COLUMNS.items()},
@@ -310,18 +315,22 @@ class CountryPageFilter(django_filters.FilterSet):
     name search and a sort order. Every combination is a plain GET URL, so any view of the table
     can be shared."""
 
-    period = django_filters.ChoiceFilter(field_name="publication__period", label="Period", empty_label=None)
+    period = django_filters.ChoiceFilter(
+        field_name="publication__period", label=_("Period"), empty_label=None
+    )
     request_type = django_filters.ChoiceFilter(
         field_name="request_type",
-        label="Request type",
+        label=_("Request type"),
         choices=DataRequest.RequestType.choices,
-        empty_label="All request types",
+        empty_label=_("All request types"),
     )
-    product = django_filters.ChoiceFilter(field_name="product", label="Product", empty_label="All products")
-    q = django_filters.CharFilter(method="filter_search", label="Search countries", max_length=60)
+    product = django_filters.ChoiceFilter(
+        field_name="product", label=_("Product"), empty_label=_("All products")
+    )
+    q = django_filters.CharFilter(method="filter_search", label=_("Search countries"), max_length=60)
     sort = django_filters.ChoiceFilter(
         method="keep",
-        label="Sort by",
+        label=_("Sort by"),
         choices=list(SORTS.items()),
         empty_label=None,
     )
@@ -361,8 +370,16 @@ class CountryPageFilter(django_filters.FilterSet):
 
 
 def codes_matching(search: str) -> list[str] | None:
-    """Country codes whose name contains ``search`` or whose code it is; None for no search."""
+    """Country codes whose name (in the reader's language or in English) contains ``search`` or
+    whose code it is; None for no search."""
     term = search.strip().lower()
     if not term:
         return None
-    return [c.code for c in jurisdictions.listed() if term in c.name.lower() or term == c.code.lower()]
+    names = {c.code: c.name.lower() for c in jurisdictions.listed()}
+    with override("en"):
+        english = {c.code: c.name.lower() for c in jurisdictions.listed()}
+    return [
+        code
+        for code, name in names.items()
+        if term in name or term in english.get(code, "") or term == code.lower()
+    ]

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 
+from .wording import duration
+
 PERIOD_LABEL_RE = re.compile(r"^(?P<year>\d{4})-H(?P<half>[12])$")
 
 
@@ -87,15 +89,9 @@ def validate_period_label(value: str) -> None:
 
 def human_duration(start: datetime.date, end: datetime.date) -> str:
     """How long from ``start`` to ``end`` as a reader says it: "4 years 5 months", "1 year",
-    "3 months", "12 days" (whole months counted; days only under a month)."""
+    "3 months", "12 days" (whole months counted; days only under a month), in the active language."""
     months = (end.year - start.year) * 12 + end.month - start.month - (end.day < start.day)
     if months <= 0:
-        days = max((end - start).days, 0)
-        return f"{days} day{'s' if days != 1 else ''}"
+        return duration(0, 0, max((end - start).days, 0))
     years, months = divmod(months, 12)
-    parts = []
-    if years:
-        parts.append(f"{years} year{'s' if years != 1 else ''}")
-    if months:
-        parts.append(f"{months} month{'s' if months != 1 else ''}")
-    return " ".join(parts)
+    return duration(years, months, 0)

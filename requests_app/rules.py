@@ -93,7 +93,7 @@ def date_after_today_problem(field: str, value: datetime.date | None, today: dat
 
 
 def _label(choices, value: str) -> str:
-    return choices(value).label if value in choices.values else value
+    return str(choices(value).label) if value in choices.values else value
 
 
 def _decision_dates(status, decided_on, received_on, today) -> dict[str, list[str]]:

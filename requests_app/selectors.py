@@ -10,12 +10,12 @@ import datetime
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.conf import settings
 from django.db import connection
 from django.db.models import Count, Max, OuterRef, Q, Subquery, Sum
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
-from . import jurisdictions
+from . import jurisdictions, languages, wording
 from .bands import reportable_from
 from .choices import OutcomeReason
 from .models import (
@@ -466,17 +466,42 @@ class RegisterEntry:
         return self.decision.ended_on is None or self.decision.ended_on >= timezone.localdate()
 
 
+# How the public history of a decision names each public field ("Ended on: — → 2021-01-01"): the
+# fields' names, translated here because the model's field names are the desk's (a field missing
+# here is named by its verbose name).
+PUBLIC_PAUSE_FIELD_LABELS = {
+    "country": _("country"),
+    "status": _("status"),
+    "covers_legal_process": _("covers legal process"),
+    "covers_emergency": _("covers emergency"),
+    "covers_preservation": _("covers preservation"),
+    "holds_pending": _("holds pending"),
+    "effective_from": _("effective from"),
+    "ended_on": _("ended on"),
+    "public_statement": _("public statement"),
+    "statement_language": _("statement language"),
+    "statement_url": _("statement url"),
+    "exceptions_policy": _("exceptions policy"),
+}
+
+
+# Public fields whose values the desk writes as text (shown as written, in English).
+FREE_TEXT_PAUSE_FIELDS = frozenset({"public_statement", "statement_url", "exceptions_policy"})
+
+
 def _display(name: str, value) -> str:
     if value in (None, ""):
         return "—"
     if isinstance(value, bool):
-        return "yes" if value else "no"
+        return wording.yes_no(value)
     if name == "status":
-        return PauseDecision.Status(value).label
+        return str(PauseDecision.Status(value).label)
     if name == "country":
         return jurisdictions.name(str(value))
     if name == "statement_language":
-        return dict(settings.LANGUAGES).get(value, value)
+        return languages.name(value)
+    if name in FREE_TEXT_PAUSE_FIELDS:
+        return wording.KeptInEnglish(value)
     return str(value)
 
 
@@ -489,10 +514,9 @@ def _public_diffs(previous, record, labels: dict[str, str]) -> list[tuple[str, s
         if old == new:
             continue
         if name == "statement_translations":
-            names = dict(settings.LANGUAGES)
             for code in sorted(set(old or {}) | set(new or {})):
                 if (old or {}).get(code) != (new or {}).get(code):
-                    label = f"{labels['public_statement']} ({names.get(code, code)})"
+                    label = f"{labels['public_statement']} ({languages.name(code)})"
                     diffs.append(
                         (label, _display(name, (old or {}).get(code)), _display(name, (new or {}).get(code)))
                     )
@@ -518,7 +542,9 @@ def pause_register_entries(*, country: str | None = None) -> list[RegisterEntry]
     return [RegisterEntry(d, _public_changes(by_decision.get(d.pk, []))) for d in decisions]
 
 
-_PAUSE_LABELS = {f.name: f.verbose_name for f in PauseDecision._meta.fields}
+_PAUSE_LABELS = {
+    f.name: PUBLIC_PAUSE_FIELD_LABELS.get(f.name, f.verbose_name) for f in PauseDecision._meta.fields
+}
 
 
 def _public_changes(records) -> list[PublicChange]:
@@ -581,7 +607,7 @@ def period_type_rows(*, country: str) -> list[PeriodTypeRow]:
 
 # --- A country's figures by legal process and by product -------------------------------------
 
-NOT_BROKEN_DOWN = "Not broken down"
+NOT_BROKEN_DOWN = _("Not broken down")
 
 
 @dataclass
@@ -797,7 +823,7 @@ def country_bands(*, country: str, today: datetime.date) -> list[PeriodBands]:
     categories = list(NationalSecurityCategory.objects.all())
     published = {(band.publication.period, band.category_id): band for band in bands}
     out = []
-    for label in sorted(set(published_periods()) | {period for period, _ in published}, reverse=True):
+    for label in sorted(set(published_periods()) | {period for period, _category in published}, reverse=True):
         period = Period.parse(label)
         cells = []
         for category in categories:

@@ -2,17 +2,22 @@
 
 import hashlib
 from calendar import timegm
+from functools import wraps
 
+from django.conf import settings
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.template.defaultfilters import date as date_filter
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.cache import get_conditional_response, patch_cache_control
 from django.utils.http import http_date, quote_etag, urlencode
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_safe
 
-from . import charts, exports, feeds, jurisdictions, selectors
+from . import charts, exports, feeds, jurisdictions, languages, selectors, wording
 from .caching import cache_public_page
 from .choices import PublishedRequestType
 from .filters import (
@@ -33,6 +38,26 @@ def read_only_page(view):
     """GET and HEAD only: any other method is a 405, not the CSRF failure page (nothing here
     takes input, so there is no form to protect)."""
     return csrf_exempt(require_safe(view))
+
+
+def language_neutral(view):
+    """A /data/ file: one address, without a language prefix (under one it does not exist), and
+    the same bytes whatever the reader's language (codes and English names)."""
+
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        if languages.split(request.path_info)[0] != settings.LANGUAGE_CODE:
+            raise Http404("The data files have no language prefix.")
+        with translation.override(settings.LANGUAGE_CODE):
+            return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+def _data_url(name: str) -> str:
+    """A /data/ file's address (the same in every language)."""
+    with translation.override(settings.LANGUAGE_CODE):
+        return reverse(name)
 
 
 def _country_url(code: str, period: str | None = None) -> str:
@@ -64,7 +89,7 @@ def _pause_bands(decisions) -> list[charts.PauseBand]:
         charts.PauseBand(
             d.effective_from,
             d.ended_on,
-            f"{d.status_label} from {d.effective_from:%Y-%m-%d}",
+            _("%(status)s from %(date)s") % {"status": d.status_label, "date": d.effective_from.isoformat()},
             d.status,
         )
         for d in decisions
@@ -82,7 +107,7 @@ def overview(request):
         pauses = {str(p.country): p for p in context["current_pauses"]}
         context["trend_chart"] = charts.period_chart(
             _period_bars(context["trend"]),
-            title="Requests per half-year by type, and the share with data produced",
+            title=_("Requests per half-year by type, and the share with data produced"),
         )
         entries = [
             charts.MapEntry(
@@ -98,7 +123,7 @@ def overview(request):
         context["unmapped"] = charts.unmapped(entries)
         context["world_map"] = charts.world_map(
             entries,
-            title=f"Requests by country, {publication.period}",
+            title=_("Requests by country, %(period)s") % {"period": publication.period},
         )
         context["top_countries"] = sorted(context["countries"], key=lambda r: -r.figures.requests)[:10]
     return render(request, "requests_app/overview.html", context)
@@ -131,7 +156,7 @@ def country_list(request):
         codes = filterset.matching_codes
         if codes is not None:
             params.append(("country", ",".join(row.code for row in rows) or "none"))
-        download = reverse("public:requests-csv") + "?" + urlencode(params) if rows else None
+        download = _data_url("public:requests-csv") + "?" + urlencode(params) if rows else None
     return render(
         request,
         "requests_app/countries.html",
@@ -149,11 +174,11 @@ def country_list(request):
 # Column headers of /countries/: (sort column, header, numeric). Names sort A–Z first, figures
 # largest first; clicking the sorted column again reverses it.
 _SORT_HEADERS = [
-    ("name", "Country", False),
-    ("requests", "Requests", True),
-    ("accounts", "Accounts specified", True),
-    ("percent", "% with data produced", True),
-    ("during_pause", "Received during a pause", True),
+    ("name", gettext_lazy("Country"), False),
+    ("requests", gettext_lazy("Requests"), True),
+    ("accounts", gettext_lazy("Accounts specified"), True),
+    ("percent", gettext_lazy("% with data produced"), True),
+    ("during_pause", gettext_lazy("Received during a pause"), True),
 ]
 
 
@@ -214,9 +239,9 @@ def country_detail(request, code: str):
             "reason_labels": dict(DataRequest.OutcomeReason.choices),
             "chart": charts.period_chart(
                 _period_bars(trend, shares),
-                title=f"{name}: requests per half-year and share with data produced",
+                title=_("%(name)s: requests per half-year and share with data produced") % {"name": name},
                 bands=_pause_bands(decisions),
-                paused_label=", ".join(TYPE_LABELS[t].lower() for t in covered) if shares else "",
+                paused_label=wording.listed(str(TYPE_LABELS[t]).lower() for t in covered) if shares else "",
             )
             if trend
             else "",
@@ -243,7 +268,8 @@ def _national_security(code: str, name: str) -> dict:
         "ns_chart": charts.band_chart(
             ranges,
             categories=[c.name for c in categories],
-            title=f"{name}: accounts named in national-security process per half-year, in bands",
+            title=_("%(name)s: accounts named in national-security process per half-year, in bands")
+            % {"name": name},
         ),
     }
 
@@ -277,17 +303,29 @@ def _timeline(entries: list[selectors.RegisterEntry]):
             end=entry.end_or_today,
             open_ended=entry.decision.ended_on is None,
             status=entry.decision.status,
-            label=f"{entry.decision.country.name}: {entry.decision.status_label} from "
-            f"{entry.decision.effective_from:%-d %B %Y}"
-            + (f" to {entry.decision.ended_on:%-d %B %Y}" if entry.decision.ended_on else ", in force")
-            + f" ({entry.duration})",
+            label=_timeline_label(entry),
             url=f"#{entry.decision.public_anchor}",
         )
         for entry in ordered
     ]
     statuses = dict.fromkeys(entry.decision.status for entry in ordered)
     legend = [(status, PauseDecision.label_of(status)) for status in statuses]
-    return charts.pause_timeline(bars, title="Every published decision over time", legend=legend)
+    return charts.pause_timeline(bars, title=_("Every published decision over time"), legend=legend)
+
+
+def _timeline_label(entry: selectors.RegisterEntry) -> str:
+    """A timeline bar's text: "Hong Kong: Paused from 6 July 2020, in force (4 years 5 months)"."""
+    decision, fmt = entry.decision, wording.long_date_format()
+    values = {
+        "name": decision.country.name,
+        "status": decision.status_label,
+        "start": date_filter(decision.effective_from, fmt),
+        "duration": entry.duration,
+    }
+    if decision.ended_on:
+        values["end"] = date_filter(decision.ended_on, fmt)
+        return _("%(name)s: %(status)s from %(start)s to %(end)s (%(duration)s)") % values
+    return _("%(name)s: %(status)s from %(start)s, in force (%(duration)s)") % values
 
 
 @read_only_page
@@ -384,6 +422,7 @@ def _export(request, *, fmt: str, name: str, filterset, state, fields, record, *
 
 @read_only_page
 @cache_public_page(FigureRowFilter.base_filters, strict=True)
+@language_neutral
 def requests_data(request, fmt: str):
     """Published figures, latest version of each period unless ``version`` is given."""
     filterset = FigureRowFilter(request.GET, queryset=selectors.published_figure_rows())
@@ -409,6 +448,7 @@ def _publications_of(filterset) -> list[dict]:
 
 @read_only_page
 @cache_public_page(PublishedRowFilter.base_filters, strict=True)
+@language_neutral
 def outcomes_data(request, fmt: str):
     """Published outcome-reason counts: the filters of every published file (they are counted per
     request type, not per legal process or product), the latest version of each period."""
@@ -427,6 +467,7 @@ def outcomes_data(request, fmt: str):
 
 @read_only_page
 @cache_public_page(BandFilter.base_filters, strict=True)
+@language_neutral
 def national_security_data(request, fmt: str):
     """Published national-security bands (ranges, never counts), latest version of each period."""
     filterset = BandFilter(request.GET, queryset=selectors.published_bands())
@@ -444,6 +485,7 @@ def national_security_data(request, fmt: str):
 
 @read_only_page
 @cache_public_page(PauseRegisterFilter.base_filters, strict=True)
+@language_neutral
 def pauses_data(request, fmt: str):
     """Published pause decisions (the register); drafts never appear."""
     return _export(

@@ -31,6 +31,16 @@ def _forget_international_bodies():
     jurisdictions.forget()
 
 
+@pytest.fixture(autouse=True)
+def _english_after_each_test():
+    # A request for a /zh-hant/ page leaves its language active in the thread (LocaleMiddleware
+    # sets the language of every request and never unsets it): the next test starts in English.
+    from django.utils import translation
+
+    yield
+    translation.deactivate()
+
+
 def pytest_collection_modifyitems(items):
     # Browser tests use a live server, hence transactional tests that empty the database when
     # they finish, roles included: run them after every test that relies on migrated data.

@@ -2,7 +2,8 @@
 
 A page added to ``requests_app/urls.py`` is covered by the abuse and outage tests without
 editing them. Path parameters are filled with a sample that the route's converter accepts
-(``HK`` for a country, ``2020-H2`` for a period) or with arbitrary text.
+(``HK`` for a country, ``2020-H2`` for a period) or with arbitrary text. The URLs are the English
+ones (no language prefix); ``PublicRoute.in_language`` gives a route's URL in another language.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import re
 from dataclasses import dataclass
 from urllib.parse import quote
 
-from django.urls import URLPattern, URLResolver, get_resolver
+from django.urls import LocalePrefixPattern, URLPattern, URLResolver, get_resolver
 from django.urls.resolvers import RegexPattern, RoutePattern
 
 NAMESPACE = "public"
@@ -28,6 +29,7 @@ class PublicRoute:
     template: str  # e.g. "/countries/{code}/"
     params: tuple[str, ...]
     converters: tuple  # one per param; None for a regex group
+    localized: bool = False  # under i18n_patterns: the page exists in every language
 
     def url(self, **values: str) -> str:
         """The URL with each parameter replaced by ``values`` (percent-encoded, any text)."""
@@ -35,6 +37,14 @@ class PublicRoute:
 
     def sample_url(self) -> str:
         return self.url(**{n: sample_value(n, c) for n, c in zip(self.params, self.converters, strict=True)})
+
+    def in_language(self, language: str, url: str | None = None) -> str:
+        """``url`` (the sample URL by default) in ``language``: under its prefix, except in the
+        default language."""
+        from django.conf import settings
+
+        url = url or self.sample_url()
+        return url if language == settings.LANGUAGE_CODE else f"/{language}{url}"
 
 
 def _accepts(converter, value: str) -> bool:
@@ -64,6 +74,8 @@ def sample_value(name: str, converter) -> str:
 
 def _template(pattern) -> tuple[str, tuple[str, ...], tuple]:
     """A route's text with ``{name}`` slots, its parameter names and their converters."""
+    if isinstance(pattern, LocalePrefixPattern):
+        return "", (), ()  # the default language's URLs have no prefix
     if isinstance(pattern, RoutePattern):
         params = tuple(pattern.converters)
         text = re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", str(pattern._route))
@@ -82,7 +94,7 @@ def public_routes() -> list[PublicRoute]:
     """Every named route under the ``public`` namespace, in URLconf order."""
     routes: list[PublicRoute] = []
 
-    def walk(patterns, prefix: str, params: tuple, converters: tuple, public: bool) -> None:
+    def walk(patterns, prefix: str, params: tuple, converters: tuple, public: bool, localized=False) -> None:
         for entry in patterns:
             is_public = public or getattr(entry, "namespace", None) == NAMESPACE
             if not is_public and isinstance(entry, URLPattern):
@@ -100,6 +112,7 @@ def public_routes() -> list[PublicRoute]:
                     params + own_params,
                     converters + own_converters,
                     is_public,
+                    localized or isinstance(entry.pattern, LocalePrefixPattern),
                 )
             elif entry.name:
                 routes.append(
@@ -108,6 +121,7 @@ def public_routes() -> list[PublicRoute]:
                         "/" + prefix + text,
                         params + own_params,
                         converters + own_converters,
+                        localized,
                     )
                 )
 

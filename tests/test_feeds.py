@@ -136,7 +136,11 @@ def test_the_demo_feeds_are_valid_atom_with_the_hong_kong_decision_and_its_histo
         assert "imminent threat to life or serious physical injury" in entry.summary
     assert "Status: Assessing → Paused" in second.summary
     assert [e.id for e in paused.entries if "RU" in e.id] == ["tag:testserver,2020:pause-RU-2022-03-04/1"]
-    assert len(paused.entries) == 3  # the Belarus draft is not one of them
+    # The statement in Traditional Chinese, published a few days later, is a change of its own.
+    third = entries[f"{HK_TAG}/3"]
+    assert third.updated == "2020-07-09T10:00:00+00:00"
+    assert "Traditional Chinese" in third.title and "香港" in third.summary
+    assert len(paused.entries) == 4  # the Belarus draft is not one of them
     # Newest first.
     assert [e.updated for e in paused.entries] == sorted((e.updated for e in paused.entries), reverse=True)
 

@@ -64,7 +64,7 @@ def test_the_desk_enters_each_language_and_the_history_covers_each(client):
     assert decision.public_revision >= 1  # a public change: the register's validators move
 
     (entry,) = selectors.pause_register_entries(country="HK")
-    assert ("public statement (繁體中文)", "—", ZH) in entry.changes[-1].changes
+    assert ("public statement (Traditional Chinese)", "—", ZH) in entry.changes[-1].changes
 
     # The original's language cannot carry a translation.
     decision.refresh_from_db()
@@ -85,3 +85,21 @@ def test_data_files_keep_the_original_statement_only(client):
     assert [row["public_statement"] for row in rows] == [decision.public_statement]
     assert ZH not in client.get("/data/pauses.csv").content.decode()
     assert PauseDecision.objects.count() == 1
+
+
+def test_a_chinese_reader_sees_the_chinese_statement_on_the_page_and_in_the_feed(client):
+    decision = PauseDecisionFactory(statement_translations={"zh-hant": ZH})
+    page = client.get("/zh-hant/paused/").content.decode()
+    assert f'<blockquote lang="zh-hant">{ZH}</blockquote>' in page
+    assert "譯本；聲明原以英語發表。" in page
+    assert decision.public_statement not in page
+    feed = client.get("/zh-hant/paused/feed.atom").content.decode()
+    assert 'xml:lang="zh-Hant-HK"' in feed and ZH in feed
+    assert ZH not in client.get("/paused/feed.atom").content.decode()
+
+
+def test_without_a_translation_a_chinese_reader_is_told_it_is_the_original(client):
+    decision = PauseDecisionFactory()
+    page = client.get("/zh-hant/paused/").content.decode()
+    assert f'<blockquote lang="en">{decision.public_statement}</blockquote>' in page
+    assert "以英語發表；沒有已發表的繁體中文譯本。" in page

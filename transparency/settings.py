@@ -11,6 +11,7 @@ from pathlib import Path
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -62,6 +63,12 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # The language of every answer comes from the path (/zh-hant/... or English without a prefix;
+    # see LANGUAGES): set before anything can answer, so that a page refused early (a 400) or
+    # served from the page cache is in the path's language and no thread keeps the language of
+    # its previous request. (Django's advice to put it after the sessions dates from when it
+    # read the language from the session; it no longer does.)
+    "django.middleware.locale.LocaleMiddleware",
     # Hardening (transparency/middleware.py): NUL in a URL or cookie is a 400 (PostgreSQL cannot
     # take it); a database outage answers 503 "temporarily unavailable".
     "transparency.middleware.RejectNulMiddleware",
@@ -102,6 +109,8 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                # The page in its other languages: the switcher and the hreflang alternates.
+                "requests_app.languages.context",
             ],
         },
     },
@@ -135,7 +144,14 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
-LANGUAGE_CODE = "en-us"
+# The public site in English (today's URLs) and Traditional Chinese for Hong Kong readers under
+# /zh-hant/ (transparency/urls.py); the desk stays English. docs/translation.md: the glossary and
+# how to update the catalogue in locale/.
+LANGUAGE_CODE = "en"
+LANGUAGES = [("en", "English"), ("zh-hant", "繁體中文")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+# Numbers as Hong Kong writes them (1,234,567; Django's zh_Hant groups by four without a separator).
+FORMAT_MODULE_PATH = ["transparency.formats"]
 # The jurisdictions whose national-security process the report publishes in bands, every period
 # (zeros included), so that a band never appears with a jurisdiction's first request.
 NATIONAL_SECURITY_JURISDICTIONS = [
@@ -143,8 +159,6 @@ NATIONAL_SECURITY_JURISDICTIONS = [
     for code in os.environ.get("NATIONAL_SECURITY_JURISDICTIONS", "US").split(",")
     if code.strip()
 ]
-# The languages of the public report (and of pause statements, which the desk may enter in each).
-LANGUAGES = [("en", "English"), ("zh-hant", "繁體中文")]
 TIME_ZONE = os.environ.get("TIME_ZONE", "UTC")
 USE_I18N = True
 USE_TZ = True
@@ -192,7 +206,7 @@ CACHES["default"]["VERSION"] = os.environ.get("CACHE_VERSION", "1")
 
 # Jurisdictions beyond ISO 3166-1 (requests_app/jurisdictions.py): Kosovo as CLDR, the EU and the
 # IMF code it, and international bodies under the codes ISO 3166 reserves for them.
-COUNTRIES_OVERRIDE = {"XK": "Kosovo", "UN": "United Nations", "EU": "European Union bodies"}
+COUNTRIES_OVERRIDE = {"XK": _("Kosovo"), "UN": _("United Nations"), "EU": _("European Union bodies")}
 
 # A request open longer than this many days counts as overdue on the reviewers' desk.
 OVERDUE_AFTER_DAYS = int(os.environ.get("OVERDUE_AFTER_DAYS", "30"))

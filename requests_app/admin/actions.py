@@ -10,6 +10,7 @@ from django.contrib import messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.core.exceptions import ValidationError
 from django.template.response import TemplateResponse
+from django.utils.translation import gettext
 
 
 @dataclass
@@ -25,7 +26,8 @@ def report(model_admin, request, *, done: str | None, refused: dict[str, str]) -
     if done:
         model_admin.message_user(request, done, messages.SUCCESS)
     for name, reason in refused.items():
-        model_admin.message_user(request, f"{name} refused: {reason}", messages.ERROR)
+        refusal = gettext("%(name)s refused: %(reason)s") % {"name": name, "reason": reason}
+        model_admin.message_user(request, refusal, messages.ERROR)
 
 
 def apply_each(

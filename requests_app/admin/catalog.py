@@ -13,6 +13,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import HttpResponseRedirect
 from django.urls import reverse
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from .. import services
 from ..models import LegalProcess, Product
@@ -42,11 +44,11 @@ class ManagedListAdmin(ReadOnlyHistoryAdmin):
     def get_changelist(self, request, **kwargs):
         return UsageChangeList
 
-    @admin.display(description="requests")
+    @admin.display(description=_("requests"))
     def requests_using(self, obj):
         return obj.usage.requests
 
-    @admin.display(description="published figure rows")
+    @admin.display(description=_("published figure rows"))
     def figure_rows_using(self, obj):
         return obj.usage.figure_rows
 
@@ -84,7 +86,12 @@ class ManagedListAdmin(ReadOnlyHistoryAdmin):
         """An entry in use is "protected" by what uses it, said as counts: Django would fetch
         and list every request that names it (a million rows, for a common one)."""
         usage = services.catalog_usage_of(objs)
-        protected = [f"{o} ({o.code}): used by {usage[o.code]}" for o in objs if usage[o.code].in_use]
+        protected = [
+            gettext("%(entry)s (%(code)s): used by %(usage)s")
+            % {"entry": o, "code": o.code, "usage": usage[o.code]}
+            for o in objs
+            if usage[o.code].in_use
+        ]
         if protected:
             return [str(obj) for obj in objs], {}, set(), protected
         return super().get_deleted_objects(objs, request)

@@ -7,6 +7,8 @@ from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from .. import jurisdictions
 from ..desk import overdue
@@ -21,7 +23,7 @@ def country_label(country) -> str:
 
 
 class PeriodFilter(admin.SimpleListFilter):
-    title = "period"
+    title = _("period")
     parameter_name = "period"
 
     def lookups(self, request, model_admin):
@@ -48,11 +50,11 @@ class PeriodFilter(admin.SimpleListFilter):
 
 
 class AssigneeFilter(admin.SimpleListFilter):
-    title = "assignee"
+    title = _("assignee")
     parameter_name = "assignee"
 
     def lookups(self, request, model_admin):
-        return [("mine", "Assigned to me"), ("unassigned", "Unassigned")]
+        return [("mine", _("Assigned to me")), ("unassigned", _("Unassigned"))]
 
     def queryset(self, request, queryset):
         if self.value() == "mine":
@@ -63,11 +65,11 @@ class AssigneeFilter(admin.SimpleListFilter):
 
 
 class OverdueFilter(admin.SimpleListFilter):
-    title = "overdue"
+    title = _("overdue")
     parameter_name = "overdue"
 
     def lookups(self, request, model_admin):
-        return [("yes", f"Open more than {settings.OVERDUE_AFTER_DAYS} days")]
+        return [("yes", gettext("Open more than %(days)d days") % {"days": settings.OVERDUE_AFTER_DAYS})]
 
     def queryset(self, request, queryset):
         if self.value() == "yes":
@@ -76,11 +78,11 @@ class OverdueFilter(admin.SimpleListFilter):
 
 
 class OnHoldFilter(admin.SimpleListFilter):
-    title = "on hold"
+    title = _("on hold")
     parameter_name = "on_hold"
 
     def lookups(self, request, model_admin):
-        return [("yes", "On hold by a pause"), ("no", "Not on hold")]
+        return [("yes", _("On hold by a pause")), ("no", _("Not on hold"))]
 
     def queryset(self, request, queryset):
         if self.value() == "yes":
@@ -106,11 +108,11 @@ def is_work_queue(params) -> bool:
 class QueueFilter(admin.SimpleListFilter):
     """The list opens on the work queue (open requests); "All requests" shows every one."""
 
-    title = "requests"
+    title = _("requests")
     parameter_name = "queue"
 
     def lookups(self, request, model_admin):
-        return [("open", "Open (the work queue)"), ("all", "All requests")]
+        return [("open", _("Open (the work queue)")), ("all", _("All requests"))]
 
     def queryset(self, request, queryset):
         if is_work_queue(request.GET):
@@ -135,7 +137,7 @@ class CountryFilter(admin.SimpleListFilter):
     Its values are the jurisdictions of the authorities and pause decisions on record (small
     tables; the requests table is not scanned for them). A code or a name is accepted."""
 
-    title = "country"
+    title = _("country")
     parameter_name = "country__exact"  # the name Django's own field filter used: links keep working
     template = "admin/requests_app/country_filter.html"
 
@@ -160,4 +162,3 @@ class CountryFilter(admin.SimpleListFilter):
             "options": self.lookup_choices,
             "clear": changelist.get_query_string(remove=[self.parameter_name]),
         }
-

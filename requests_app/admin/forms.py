@@ -9,6 +9,8 @@ from django.contrib.admin.widgets import AutocompleteSelect
 from django.core.exceptions import ValidationError
 from django.template.response import TemplateResponse
 from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from .. import intake, services
 from ..models import DataRequest, PauseDecision
@@ -32,8 +34,10 @@ class VersionedForm(forms.ModelForm):
             type(self.instance), pk=self.instance.pk, expected_version=cleaned.get("expected_version")
         ):
             raise ValidationError(
-                "Someone else saved this record after you opened it. Your changes were not "
-                "saved: reload the page to see the current version, then apply them again.",
+                _(
+                    "Someone else saved this record after you opened it. Your changes were not "
+                    "saved: reload the page to see the current version, then apply them again."
+                ),
                 code="concurrent_edit",
             )
         return cleaned
@@ -81,19 +85,25 @@ class KeyCheckingAutocompleteSelect(AutocompleteSelect):
 
 
 class CompleteForm(forms.Form):
-    outcome = forms.ChoiceField(choices=DataRequest.Outcome.choices)
+    outcome = forms.ChoiceField(label=_("Outcome"), choices=DataRequest.Outcome.choices)
     outcome_reason = forms.ChoiceField(
+        label=_("Outcome reason"),
         choices=[("", "—")] + DataRequest.OutcomeReason.choices,
         required=False,
-        help_text="Required when the outcome is Rejected or No data.",
+        help_text=_("Required when the outcome is Rejected or No data."),
     )
-    disclosure = forms.ChoiceField(choices=[("", "—")] + DataRequest.Disclosure.choices, required=False)
+    disclosure = forms.ChoiceField(
+        label=_("Disclosure"), choices=[("", "—")] + DataRequest.Disclosure.choices, required=False
+    )
     pause_exception = forms.ChoiceField(
+        label=_("Pause exception"),
         choices=[("", "—")] + DataRequest.PauseException.choices,
         required=False,
-        help_text="Only to produce data for a request held by a pause, under an exception it allows.",
+        help_text=_("Only to produce data for a request held by a pause, under an exception it allows."),
     )
-    decided_on = forms.DateField(initial=timezone.localdate, widget=forms.DateInput(attrs={"type": "date"}))
+    decided_on = forms.DateField(
+        label=_("Decided on"), initial=timezone.localdate, widget=forms.DateInput(attrs={"type": "date"})
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -170,7 +180,7 @@ for _code, _name in settings.LANGUAGES:
 
 class LiftForm(forms.Form):
     ended_on = forms.DateField(
-        label="Ended on", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+        label=_("Ended on"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
     )
 
 
@@ -181,13 +191,17 @@ class LiftForm(forms.Form):
 
 class PublishPeriodForm(forms.Form):
     period = forms.CharField(
+        label=_("Period"),
         max_length=7,
-        help_text="Half-year label, e.g. 2020-H2. Only a period that has ended can be published.",
+        help_text=_("Half-year label, e.g. 2020-H2. Only a period that has ended can be published."),
     )
     note = forms.CharField(
+        label=_("Note"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
-        help_text="Public changelog note. Required when the period is already published: say what changed.",
+        help_text=_(
+            "Public changelog note. Required when the period is already published: say what changed."
+        ),
     )
 
     def clean_period(self) -> str:
@@ -196,8 +210,9 @@ class PublishPeriodForm(forms.Form):
 
 class RepublishForm(forms.Form):
     note = forms.CharField(
+        label=_("Note"),
         widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
-        help_text="Public changelog note shown with the new versions: say what changed.",
+        help_text=_("Public changelog note shown with the new versions: say what changed."),
     )
 
 
@@ -212,27 +227,27 @@ def max_upload_bytes() -> int:
 
 
 class ImportUploadForm(forms.Form):
-    file = forms.FileField(
-        label="CSV file",
-        help_text="UTF-8 (with or without BOM), header row first. Required columns: "
-        + ", ".join(intake.REQUIRED_COLUMNS)
-        + "; optional: "
-        + ", ".join(intake.COLUMNS[len(intake.REQUIRED_COLUMNS) :])
-        + ".",
-    )
+    file = forms.FileField(label=_("CSV file"))
     update = forms.BooleanField(
         required=False,
-        label="Update requests already in the database",
-        help_text="Otherwise a reference that already exists is an error. Updates go through the "
-        "workflow and are recorded in each request's history.",
+        label=_("Update requests already in the database"),
+        help_text=_(
+            "Otherwise a reference that already exists is an error. Updates go through the "
+            "workflow and are recorded in each request's history."
+        ),
     )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["file"].help_text += (
-            f" At most {settings.REQUEST_IMPORT_MAX_UPLOAD_MB} MB here; larger files: "
-            "python manage.py import_requests FILE.csv on the server."
-        )
+        self.fields["file"].help_text = gettext(
+            "UTF-8 (with or without BOM), header row first. Required columns: %(required)s; optional: "
+            "%(optional)s. At most %(cap)s MB here; larger files: python manage.py import_requests "
+            "FILE.csv on the server."
+        ) % {
+            "required": ", ".join(intake.REQUIRED_COLUMNS),
+            "optional": ", ".join(intake.COLUMNS[len(intake.REQUIRED_COLUMNS) :]),
+            "cap": settings.REQUEST_IMPORT_MAX_UPLOAD_MB,
+        }
 
     def clean_file(self):
         # Django has streamed the upload to a temporary file of its own (over
@@ -241,8 +256,10 @@ class ImportUploadForm(forms.Form):
         upload = self.cleaned_data["file"]
         if upload.size > max_upload_bytes():
             raise forms.ValidationError(
-                "This file is %(size).1f MB; the import page takes files up to %(cap)s MB. "
-                "Import larger files on the server with: python manage.py import_requests FILE.csv",
+                _(
+                    "This file is %(size).1f MB; the import page takes files up to %(cap)s MB. "
+                    "Import larger files on the server with: python manage.py import_requests FILE.csv"
+                ),
                 code="too_large",
                 params={"size": upload.size / (1024 * 1024), "cap": settings.REQUEST_IMPORT_MAX_UPLOAD_MB},
             )

@@ -23,6 +23,8 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from .. import intake
 from ..models import ImportRun
@@ -40,8 +42,8 @@ CHECK_SECONDS = 20
 # The deadline is looked at once a batch; updates go through the services at ~15 ms a row, so
 # their batches are kept small enough (~3 s) for the check to come before the worker's timeout.
 UPDATE_BATCH_ROWS = 200
-_TOO_SLOW = (
-    "Checking {name} took more than {seconds} s, too long for a web page; nothing was imported. "
+_TOO_SLOW = _(
+    "Checking %(name)s took more than %(seconds)s s, too long for a web page; nothing was imported. "
     "Import it on the server with: python manage.py import_requests FILE.csv (add --dry-run to check it)"
 )
 
@@ -108,7 +110,7 @@ class RequestImportExportMixin:
             "admin/requests_app/import_requests.html",
             {
                 **self.admin_site.each_context(request),
-                "title": "Import requests from CSV",
+                "title": gettext("Import requests from CSV"),
                 "opts": self.model._meta,
                 "columns": intake.COLUMNS,
                 "required_columns": intake.REQUIRED_COLUMNS,
@@ -158,7 +160,7 @@ class RequestImportExportMixin:
                 kept = True
         except _TooSlow:
             self.message_user(
-                request, _TOO_SLOW.format(name=upload.name, seconds=CHECK_SECONDS), messages.ERROR
+                request, _TOO_SLOW % {"name": upload.name, "seconds": CHECK_SECONDS}, messages.ERROR
             )
             return self._import_page(request, form=ImportUploadForm())
         finally:
@@ -177,7 +179,9 @@ class RequestImportExportMixin:
         stored = upload_dir() / f"{token}.csv"
         if details is None or not stored.exists():
             self.message_user(
-                request, "That upload has expired or was already imported; upload it again.", messages.ERROR
+                request,
+                gettext("That upload has expired or was already imported; upload it again."),
+                messages.ERROR,
             )
             return HttpResponseRedirect(reverse("admin:requests_app_datarequest_import"))
         try:
@@ -196,7 +200,7 @@ class RequestImportExportMixin:
                 )
         except _TooSlow:
             self.message_user(
-                request, _TOO_SLOW.format(name=details["name"], seconds=CHECK_SECONDS), messages.ERROR
+                request, _TOO_SLOW % {"name": details["name"], "seconds": CHECK_SECONDS}, messages.ERROR
             )
             return self._import_page(request, form=ImportUploadForm())
         finally:
@@ -212,7 +216,7 @@ class RequestImportExportMixin:
         changelist = reverse("admin:requests_app_datarequest_changelist")
         return HttpResponseRedirect(f"{changelist}?import_run__exact={result.run.pk}")
 
-    @admin.action(description="Export selected as CSV (the import format)", permissions=["view"])
+    @admin.action(description=_("Export selected as CSV (the import format)"), permissions=["view"])
     def export_as_csv(self, request, queryset):
         response = StreamingHttpResponse(_csv_stream(queryset), content_type="text/csv; charset=utf-8")
         stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
@@ -260,8 +264,9 @@ class ImportRunAdmin(HistoryIsReadOnly, admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
-    @admin.display(description="requests created")
+    @admin.display(description=_("requests created"))
     def requests_link(self, obj):
         url = reverse("admin:requests_app_datarequest_changelist") + f"?import_run__exact={obj.pk}"
-        return format_html('<a href="{}">{} request(s)</a>', url, obj.created)
-
+        return format_html(
+            '<a href="{}">{}</a>', url, gettext("%(count)s request(s)") % {"count": obj.created}
+        )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import admin
+from django.utils.translation import gettext
 
 from .. import services
 from ..models import InternationalBody
@@ -25,7 +26,10 @@ class InternationalBodyAdmin(ReadOnlyHistoryAdmin):
     def get_deleted_objects(self, objs, request):
         deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
         for body in objs:
-            protected += [f"{use} with the code {body.code}" for use in body.uses()]
+            protected += [
+                gettext("%(use)s with the code %(code)s") % {"use": use, "code": body.code}
+                for use in body.uses()
+            ]
         return deleted, counts, perms_needed, protected
 
     def save_model(self, request, obj, form, change):

@@ -10,6 +10,7 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
+from django.utils.translation import gettext_lazy as _
 
 from .. import services
 from ..models import CLEARED_PERMISSION, NationalSecurityCategory, NationalSecurityRequest
@@ -113,8 +114,8 @@ class NationalSecurityRequestAdmin(ClearedOnly, ConcurrentEditRefusal, ReadOnlyH
     actions = None
     fieldsets = [
         (None, {"fields": ["reference", "country", "category", "accounts_specified", "received_on"]}),
-        ("Decision", {"fields": ["status", "outcome", "decided_on", "assignee"]}),
-        ("Internal", {"fields": ["internal_notes", "expected_version"]}),
+        (_("Decision"), {"fields": ["status", "outcome", "decided_on", "assignee"]}),
+        (_("Internal"), {"fields": ["internal_notes", "expected_version"]}),
     ]
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):

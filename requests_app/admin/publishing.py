@@ -13,6 +13,8 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from .. import selectors, services
 from ..models import FigureRow, Publication
@@ -70,21 +72,25 @@ class PublicationAdmin(HistoryIsReadOnly, admin.ModelAdmin):
             else:
                 self.message_user(
                     request,
-                    f"Published {publication.period} version {publication.version} "
-                    f"({publication.rows.count()} figure rows).",
+                    gettext("Published %(period)s version %(version)s (%(rows)s figure rows).")
+                    % {
+                        "period": publication.period,
+                        "version": publication.version,
+                        "rows": publication.rows.count(),
+                    },
                     messages.SUCCESS,
                 )
                 return redirect(reverse("admin:requests_app_publication_change", args=[publication.pk]))
         context = {
             **self.admin_site.each_context(request),
-            "title": "Publish a report period",
+            "title": gettext("Publish a report period"),
             "opts": self.model._meta,
             "form": form,
             "latest": selectors.latest_publications()[:6],
         }
         return TemplateResponse(request, "admin/requests_app/publication/publish.html", context)
 
-    @admin.action(permissions=["publish"], description="Re-publish the selected periods (new version)")
+    @admin.action(permissions=["publish"], description=_("Re-publish the selected periods (new version)"))
     def republish_periods(self, request, queryset):
         periods = sorted(set(queryset.values_list("period", flat=True)))
         form = RepublishForm(request.POST if "confirm" in request.POST else None)
@@ -96,7 +102,9 @@ class PublicationAdmin(HistoryIsReadOnly, admin.ModelAdmin):
                 periods,
                 lambda period: services.period_publish(period=period, note=note, actor=request.user),
                 done=lambda publications: " ".join(
-                    f"Published {p.period} version {p.version}." for p in publications
+                    gettext("Published %(period)s version %(version)s.")
+                    % {"period": p.period, "version": p.version}
+                    for p in publications
                 ),
             )
             return None
@@ -104,7 +112,7 @@ class PublicationAdmin(HistoryIsReadOnly, admin.ModelAdmin):
             self,
             request,
             "admin/requests_app/publication/republish.html",
-            title="Re-publish report periods",
+            title=gettext("Re-publish report periods"),
             form=form,
             periods=periods,
             action="republish_periods",

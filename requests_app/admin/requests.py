@@ -7,6 +7,8 @@ from django.core.paginator import Paginator
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.functional import cached_property
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from .. import rules, services
 from ..models import Authority, DataRequest
@@ -62,7 +64,7 @@ class CappedCountPaginator(Paginator):
 
 
 def _requests_done(verb: str):
-    return lambda done: f"{verb}: {len(done)} request(s)."
+    return lambda done: gettext("%(verb)s: %(count)d request(s).") % {"verb": verb, "count": len(done)}
 
 
 @admin.register(DataRequest)
@@ -98,7 +100,7 @@ class DataRequestAdmin(
     # Searched by reference prefix or authority name (see get_search_results). No date_hierarchy:
     # its year list scans the whole table; the period filter does the same job from an index.
     search_fields = ["reference", "authority__name"]
-    search_help_text = "A reference (or its beginning) or part of an authority's name."
+    search_help_text = _("A reference (or its beginning) or part of an authority's name.")
     autocomplete_fields = ["authority"]
     list_select_related = ["assignee"]
     show_full_result_count = False
@@ -107,16 +109,18 @@ class DataRequestAdmin(
     actions = ["assign_to_me", "start_review", "complete_with_outcome", "withdraw", "export_as_csv"]
     fieldsets = [
         (None, {"fields": ["reference", "country", "authority", "request_type", "legal_process", "product"]}),
-        ("Intake", {"fields": ["accounts_specified", "received_on", "acknowledged_on", "assignee"]}),
+        (_("Intake"), {"fields": ["accounts_specified", "received_on", "acknowledged_on", "assignee"]}),
         (
-            "Decision",
+            _("Decision"),
             {
-                "description": "Changed only through the workflow: the buttons above, or the list's actions.",
+                "description": _(
+                    "Changed only through the workflow: the buttons above, or the list's actions."
+                ),
                 "fields": WORKFLOW_FIELDS,
             },
         ),
-        ("User notification", {"fields": ["user_notification", "notification_delayed_until"]}),
-        ("Internal", {"fields": ["internal_notes", "expected_version"]}),
+        (_("User notification"), {"fields": ["user_notification", "notification_delayed_until"]}),
+        (_("Internal"), {"fields": ["internal_notes", "expected_version"]}),
     ]
 
     def get_ordering(self, request):
@@ -148,11 +152,11 @@ class DataRequestAdmin(
             kwargs["widget"] = KeyCheckingAutocompleteSelect(db_field, self.admin_site)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
-    @admin.display(description="country", ordering="country")
+    @admin.display(description=_("country"), ordering="country")
     def country_display(self, obj):
         return country_label(obj.country)
 
-    @admin.display(description="age (days)", ordering="received_on")
+    @admin.display(description=_("age (days)"), ordering="received_on")
     def age_in_days(self, obj):
         end = obj.decided_on if obj.decided_on else timezone.localdate()
         return (end - obj.received_on).days
@@ -175,7 +179,11 @@ class DataRequestAdmin(
             }
             updated = services.request_create(actor=request.user, **data)
             if updated.status == DataRequest.Status.ON_HOLD:
-                messages.warning(request, f"{updated.reference} arrived on hold: {updated.held_by}.")
+                messages.warning(
+                    request,
+                    gettext("%(reference)s arrived on hold: %(pause)s.")
+                    % {"reference": updated.reference, "pause": updated.held_by},
+                )
         obj.pk, obj.version = updated.pk, updated.version
 
     # --- actions ---------------------------------------------------------------------------
@@ -183,48 +191,48 @@ class DataRequestAdmin(
     def _each(self, request, queryset, verb: str, apply) -> None:
         apply_each(self, request, queryset, apply, done=_requests_done(verb), name=lambda obj: obj.reference)
 
-    @admin.action(description="Assign to me", permissions=["change"])
+    @admin.action(description=_("Assign to me"), permissions=["change"])
     def assign_to_me(self, request, queryset):
         self._each(
             request,
             queryset,
-            "Assigned to you",
+            gettext("Assigned to you"),
             lambda obj: workflow.assign_to_me(obj, request.user),
         )
 
-    @admin.action(description="Start review", permissions=["change"])
+    @admin.action(description=_("Start review"), permissions=["change"])
     def start_review(self, request, queryset):
         self._each(
             request,
             queryset,
-            "Review started",
+            gettext("Review started"),
             lambda obj: workflow.start_review(obj, request.user),
         )
 
-    @admin.action(description="Withdraw (the authority withdrew the request)", permissions=["change"])
+    @admin.action(description=_("Withdraw (the authority withdrew the request)"), permissions=["change"])
     def withdraw(self, request, queryset):
         self._each(
             request,
             queryset,
-            "Withdrawn",
+            gettext("Withdrawn"),
             lambda obj: workflow.withdraw(obj, request.user),
         )
 
-    @admin.action(description="Complete with outcome…", permissions=["change"])
+    @admin.action(description=_("Complete with outcome…"), permissions=["change"])
     def complete_with_outcome(self, request, queryset):
         form = CompleteForm(request.POST if "apply" in request.POST else None)
         if form.is_valid():
             result = services.requests_complete_bulk(
                 requests=queryset, decision=services.Decision(**form.cleaned_data), actor=request.user
             )
-            done = _requests_done("Completed")(result.done) if result.done else None
+            done = _requests_done(gettext("Completed"))(result.done) if result.done else None
             report(self, request, done=done, refused=result.refused)
             return None
         return confirmation_page(
             self,
             request,
             "admin/requests_app/complete_requests.html",
-            title="Complete requests with one outcome",
+            title=gettext("Complete requests with one outcome"),
             form=form,
             queryset=queryset,
         )

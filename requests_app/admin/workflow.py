@@ -14,6 +14,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import redirect
 from django.urls import path, reverse
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from .. import services
 from ..models import DataRequest
@@ -21,6 +23,7 @@ from .actions import apply_each, confirmation_page, report
 from .forms import CompleteForm
 
 S = DataRequest.Status
+
 
 def assign_to_me(obj, user):
     return services.request_assign(request=obj, assignee=user, actor=user)
@@ -36,17 +39,17 @@ def withdraw(obj, user):
 
 # step: (button, the status it moves to (None: no move), the service for one request)
 STEPS = {
-    "assign_to_me": ("Assign to me", None, assign_to_me),
-    "start_review": ("Start review", S.IN_REVIEW, start_review),
-    "complete": ("Complete…", S.COMPLETED, None),  # asks for the decision first
-    "withdraw": ("Withdraw", S.WITHDRAWN, withdraw),
+    "assign_to_me": (_("Assign to me"), None, assign_to_me),
+    "start_review": (_("Start review"), S.IN_REVIEW, start_review),
+    "complete": (_("Complete…"), S.COMPLETED, None),  # asks for the decision first
+    "withdraw": (_("Withdraw"), S.WITHDRAWN, withdraw),
 }
 
 
 def available_steps(obj: DataRequest, user) -> list[tuple[str, str]]:
     """(step, button) of the moves the workflow allows this request now."""
     steps = []
-    for step, (button, status, _) in STEPS.items():
+    for step, (button, status, _service) in STEPS.items():
         if status is None:
             if obj.status in DataRequest.OPEN_STATUSES and obj.assignee_id != user.pk:
                 steps.append((step, button))
@@ -90,13 +93,14 @@ class RequestWorkflowMixin:
             return self._complete_one(request, obj, change_url)
         if request.method != "POST":
             return HttpResponseNotAllowed(["POST"])
-        button, _, service = STEPS[step]
+        button, _status, service = STEPS[step]
+        ref = obj.reference
         apply_each(
             self,
             request,
             [obj],
             lambda one: service(one, request.user),
-            done=lambda done: f"{button}: {obj.reference}.",
+            done=lambda done: gettext("%(step)s: %(reference)s.") % {"step": button, "reference": ref},
             name=lambda one: one.reference,
         )
         return redirect(change_url)
@@ -107,14 +111,15 @@ class RequestWorkflowMixin:
             result = services.requests_complete_bulk(
                 requests=[obj], decision=services.Decision(**form.cleaned_data), actor=request.user
             )
-            done = f"Completed: {obj.reference}." if result.done else None
+            done = gettext("Completed: %(reference)s.") % {"reference": obj.reference}
+            done = done if result.done else None
             report(self, request, done=done, refused=result.refused)
             return redirect(change_url)
         return confirmation_page(
             self,
             request,
             "admin/requests_app/complete_request.html",
-            title=f"Complete {obj.reference}",
+            title=gettext("Complete %(reference)s") % {"reference": obj.reference},
             form=form,
             original=obj,
             change_url=change_url,

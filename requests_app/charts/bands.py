@@ -7,8 +7,9 @@ from dataclasses import dataclass
 
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext as _
 
-from .common import fmt, nice_max
+from .common import count, fmt, nice_max
 
 W, H = 720, 260
 LEFT, RIGHT, TOP, BOTTOM = 70, 16, 34, 40
@@ -44,7 +45,7 @@ def band_chart(ranges: list[BandRange], *, categories: list[str], title: str) ->
             format_html(
                 '<line class="grid" x1="{}" x2="{}" y1="{}" y2="{}"/>'
                 '<text class="axis" x="{}" y="{}" text-anchor="end">{}</text>',
-                LEFT, W - RIGHT, fmt(y(value)), fmt(y(value)), LEFT - 6, fmt(y(value) + 4), f"{int(value):,}",
+                LEFT, W - RIGHT, fmt(y(value)), fmt(y(value)), LEFT - 6, fmt(y(value) + 4), count(int(value)),
             )  # fmt: skip
         )
     every = 1 if slot >= 60 else 2 if slot >= 30 else 4  # labels that do not overlap
@@ -62,11 +63,11 @@ def band_chart(ranges: list[BandRange], *, categories: list[str], title: str) ->
             x = x0 + (slot - bar * len(categories)) / 2 + bar * offset
             parts.append(
                 format_html(
-                    '<rect x="{}" y="{}" width="{}" height="{}" fill="{}">'
-                    "<title>{} {}: {} accounts</title></rect>",
+                    '<rect x="{}" y="{}" width="{}" height="{}" fill="{}"><title>{}</title></rect>',
                     fmt(x), fmt(y(r.high + 1)), fmt(bar - 1), fmt(max(y(r.low) - y(r.high + 1), 2)),
-                    CATEGORY_COLOURS[offset % len(CATEGORY_COLOURS)], period, r.category,
-                    f"{r.low:,}–{r.high:,}",
+                    CATEGORY_COLOURS[offset % len(CATEGORY_COLOURS)],
+                    _("%(period)s %(category)s: %(low)s–%(high)s accounts")
+                    % {"period": period, "category": r.category, "low": count(r.low), "high": count(r.high)},
                 )  # fmt: skip
             )
     legend = [
@@ -79,9 +80,8 @@ def band_chart(ranges: list[BandRange], *, categories: list[str], title: str) ->
     return format_html(
         '<svg class="chart" viewBox="0 0 {} {}" role="img" aria-labelledby="bands-title">'
         '<title id="bands-title">{}</title><g class="legend">{}</g>{}'
-        '<text class="axis" x="14" y="{}" transform="rotate(-90 14 {})" text-anchor="middle">'
-        "Accounts (band)</text>"
+        '<text class="axis" x="14" y="{}" transform="rotate(-90 14 {})" text-anchor="middle">{}</text>'
         "</svg>",
         W, H, title, mark_safe("".join(legend)), mark_safe("".join(parts)), fmt(TOP + plot_h / 2),
-        fmt(TOP + plot_h / 2),
+        fmt(TOP + plot_h / 2), _("Accounts (band)"),
     )  # fmt: skip

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from django.utils.formats import number_format
+
+from ..wording import type_in_sentence
+
 # Sequential blues (ColorBrewer "Blues", 5 classes): readable in greyscale print too.
 SHADES = ["#dbe9f6", "#9ecae1", "#6baed6", "#3182bd", "#08519c"]
 NO_DATA = "#e6e6e6"
@@ -11,12 +15,16 @@ TYPE_COLOURS = {
     "preservation": "#9e9ac8",
     "all": "#969696",  # an imported report that did not split its figures by type
 }
-# How the chart names a type (its code otherwise, underscores as spaces).
-TYPE_NAMES = {"all": "all types"}
 
 
 def type_name(request_type: str) -> str:
-    return TYPE_NAMES.get(request_type, request_type.replace("_", " "))
+    """How a chart names a request type ("legal process", "all types"), in the reader's language."""
+    return type_in_sentence(request_type)
+
+
+def count(value: int) -> str:
+    """A count as the reader's language writes it ("1,234")."""
+    return number_format(value, force_grouping=True)
 
 
 def fmt(value: float) -> str:

@@ -9,8 +9,10 @@ from pathlib import Path
 
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
-from .common import NO_DATA, SHADES, shade_classes, shade_for
+from .common import NO_DATA, SHADES, count, shade_classes, shade_for
 
 MAP_FILE = Path(__file__).resolve().parent.parent / "data" / "world_map.json"
 # A territory whose largest piece is smaller than this (in map px², before simplification: ~3 px
@@ -56,9 +58,12 @@ def world_map(entries: list[MapEntry], *, title: str) -> SafeString:
                 shapes.append(format_html('<path d="{}" fill="{}" class="map-empty"/>', shape["d"], NO_DATA))
             continue
         fill = shade_for(entry.value, bounds)
-        label = f"{entry.name}: {entry.value:,} requests"
+        label = ngettext("%(name)s: %(count)s request", "%(name)s: %(count)s requests", entry.value) % {
+            "name": entry.name,
+            "count": count(entry.value),
+        }
         if entry.pause_label:
-            label += f" ({entry.pause_label.lower()})"
+            label = _("%(label)s (%(status)s)") % {"label": label, "status": entry.pause_label.lower()}
         css = f"map-country map-paused status-{entry.pause_status}" if entry.pause_label else "map-country"
         body = format_html('<path d="{}" fill="{}" class="{}"/>', shape["d"], fill, css) if shape["d"] else ""
         if shape["area"] < SMALL_AREA:
@@ -113,7 +118,7 @@ def _map_legend(bounds: list[int], height: float, statuses: list[tuple[str, str]
                 SHADES[min(index + offset, 4)],
                 x + 20,
                 height + 22,
-                f"{lower:,}–{bound:,}" if lower != bound else f"{bound:,}",
+                f"{count(lower)}–{count(bound)}" if lower != bound else count(bound),
             )
         )
         lower = bound + 1
@@ -122,14 +127,14 @@ def _map_legend(bounds: list[int], height: float, statuses: list[tuple[str, str]
         parts.append(
             format_html(
                 '<rect x="{}" y="{}" width="16" height="12" fill="{}" class="map-paused status-{}"/>'
-                '<text x="{}" y="{}">{} (outlined)</text>',
+                '<text x="{}" y="{}">{}</text>',
                 x,
                 height + 12,
                 NO_DATA,
                 status,
                 x + 20,
                 height + 22,
-                label,
+                _("%(status)s (outlined)") % {"status": label},
             )
         )
     return format_html('<g class="legend">{}</g>', mark_safe("".join(parts)))

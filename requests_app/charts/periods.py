@@ -7,9 +7,11 @@ from dataclasses import dataclass
 
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from ..periods import Period
-from .common import TYPE_COLOURS, fmt, nice_max, type_name
+from .common import TYPE_COLOURS, count, fmt, nice_max, type_name
 
 
 @dataclass(frozen=True)
@@ -144,7 +146,7 @@ def _grid(plot: Plot, *, show_percent: bool) -> list[SafeString]:
                 fmt(y),
                 PAD_L - 6,
                 fmt(y + 4),
-                f"{int(value):,}",
+                count(int(value)),
             )
         )
         if show_percent:
@@ -165,23 +167,26 @@ def _axis_titles(*, show_percent: bool) -> list[SafeString]:
     middle = PAD_T + PLOT_H / 2
     titles = [
         format_html(
-            '<text class="axis-title" transform="translate(12 {}) rotate(-90)" text-anchor="middle">'
-            "Requests (bars)</text>",
+            '<text class="axis-title" transform="translate(12 {}) rotate(-90)" '
+            'text-anchor="middle">{}</text>',
             fmt(middle),
+            _("Requests (bars)"),
         ),
         format_html(
-            '<text class="axis-title" x="{}" y="{}" text-anchor="middle">Half-year received</text>',
+            '<text class="axis-title" x="{}" y="{}" text-anchor="middle">{}</text>',
             fmt(PAD_L + (CHART_W - PAD_L - PAD_R) / 2),
             CHART_H - 6,
+            _("Half-year received"),
         ),
     ]
     if show_percent:
         titles.append(
             format_html(
                 '<text class="axis-title axis-percent" transform="translate({} {}) rotate(90)" '
-                'text-anchor="middle">% with data produced (line)</text>',
+                'text-anchor="middle">{}</text>',
                 CHART_W - 16,
                 fmt(middle),
+                _("% with data produced (line)"),
             )
         )
     return titles
@@ -209,21 +214,23 @@ def _stack(bar: PeriodBar, plot: Plot, *, x: float) -> list[SafeString]:
     """One period's requests, a rectangle per request type from the bottom up."""
     parts = []
     y = PAD_T + PLOT_H
-    for request_type, count in bar.stacks.items():
-        h = PLOT_H * count / plot.top
+    for request_type, requests in bar.stacks.items():
+        h = PLOT_H * requests / plot.top
         y -= h
         parts.append(
             format_html(
-                '<rect class="bar" x="{}" y="{}" width="{}" height="{}" fill="{}">'
-                "<title>{} {}: {} requests</title></rect>",
+                '<rect class="bar" x="{}" y="{}" width="{}" height="{}" fill="{}"><title>{}</title></rect>',
                 fmt(x),
                 fmt(y),
                 fmt(plot.slot * 0.7),
                 fmt(h),
                 TYPE_COLOURS.get(request_type, "#777"),
-                bar.period,
-                type_name(request_type),
-                f"{count:,}",
+                ngettext(
+                    "%(period)s %(type)s: %(count)s request",
+                    "%(period)s %(type)s: %(count)s requests",
+                    requests,
+                )
+                % {"period": bar.period, "type": type_name(request_type), "count": count(requests)},
             )
         )
     return parts
@@ -231,7 +238,7 @@ def _stack(bar: PeriodBar, plot: Plot, *, x: float) -> list[SafeString]:
 
 def _percent_lines(bars: list[PeriodBar], plot: Plot, paused_label: str) -> list[SafeString]:
     """The % produced line; with ``paused_label``, that of the other types and that of the paused."""
-    other = f"other requests than {paused_label}" if paused_label else ""
+    other = _("other requests than %(types)s") % {"types": paused_label} if paused_label else ""
     lines = [_percent_line(bars, plot, "percent_produced", "percent-line", other)]
     if paused_label:
         lines.append(_percent_line(bars, plot, "paused_percent", "percent-line paused-line", paused_label))
@@ -247,21 +254,26 @@ def _percent_line(bars: list[PeriodBar], plot: Plot, attribute: str, css: str, o
     ]
     if not points:
         return mark_safe("")
-    what = f"% of {of} with data produced" if of else "% with data produced"
-    path = " ".join(f"{fmt(x)},{fmt(y)}" for x, y, _, _ in points)
+    path = " ".join(f"{fmt(x)},{fmt(y)}" for x, y, _period, _value in points)
     dots = [
         format_html(
-            '<circle class="percent-dot {}" cx="{}" cy="{}" r="3"><title>{}: {}{}</title></circle>',
+            '<circle class="percent-dot {}" cx="{}" cy="{}" r="3"><title>{}</title></circle>',
             css.replace("percent-line", "").strip(),
             fmt(x),
             fmt(y),
-            period,
-            fmt(value),
-            what,
+            _percent_title(period, value, of),
         )
         for x, y, period, value in points
     ]
     return format_html('<polyline class="{}" points="{}"/>{}', css, path, mark_safe("".join(dots)))
+
+
+def _percent_title(period: str, value: float, of: str) -> str:
+    """A % dot's text: "2020-H2: 3.3% of legal process with data produced"."""
+    values = {"period": period, "percent": fmt(value), "what": of}
+    if of:
+        return _("%(period)s: %(percent)s%% of %(what)s with data produced") % values
+    return _("%(period)s: %(percent)s%% with data produced") % values
 
 
 def _legend(bars: list[PeriodBar], *, show_percent: bool, paused_label: str) -> list[SafeString]:
@@ -281,9 +293,9 @@ def _legend(bars: list[PeriodBar], *, show_percent: bool, paused_label: str) -> 
         )
     if not show_percent:
         return legend
-    keys = [("percent-line", "% produced" + (", other types" if paused_label else ""))]
+    keys = [("percent-line", _("% produced, other types") if paused_label else _("% produced"))]
     if paused_label:
-        keys.append(("percent-line paused-line", f"% produced, {paused_label}"))
+        keys.append(("percent-line paused-line", _("%% produced, %(types)s") % {"types": paused_label}))
     for index, (css, text) in enumerate(keys):
         x = PAD_L + len(types_present) * 110 + index * 170
         legend.append(

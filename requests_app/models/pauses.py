@@ -10,7 +10,13 @@ from django.db import models, router
 from django.db.models import Q
 from django.utils import timezone
 
-from ..choices import HOLDING_PAUSE_STATUSES, PauseException, PauseStatus, RequestType
+from ..choices import (
+    HOLDING_PAUSE_STATUSES,
+    PUBLIC_PAUSE_STATUS_LABELS,
+    PauseException,
+    PauseStatus,
+    RequestType,
+)
 from .base import HistoricalRecords, JurisdictionField, choices_check
 
 
@@ -194,7 +200,7 @@ class PauseDecision(models.Model):
     def label_of(cls, status: str) -> str:
         """The status as the public reads it everywhere: 'Paused', 'Redirected', 'Lifted',
         'Assessing' (the choice's text without the desk's explanation in brackets)."""
-        return cls.Status(status).label.split(" (")[0]
+        return str(PUBLIC_PAUSE_STATUS_LABELS[cls.Status(status)])
 
     @property
     def public_anchor(self) -> str:

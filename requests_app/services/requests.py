@@ -35,7 +35,7 @@ REVIEWER_TRANSITIONS: dict[str, set[str]] = {
 
 
 def _label(status: str) -> str:
-    return Status(status).label
+    return str(Status(status).label)
 
 
 def request_transition_check(*, request: DataRequest, status: str) -> None:

@@ -1,4 +1,5 @@
-"""Number formatting of the public report: one decimal, signs on changes, unknown vs zero."""
+"""Number and date formatting of the public report: one decimal, signs on changes, unknown vs zero,
+dates as the reader's language writes them."""
 
 from dataclasses import dataclass
 from decimal import Decimal
@@ -6,8 +7,10 @@ from decimal import Decimal
 from django import template
 from django.conf import settings
 from django.contrib.humanize.templatetags.humanize import intcomma
-from django.utils.translation import get_supported_language_variant
-from django.utils.translation import gettext as _
+from django.template.defaultfilters import date as date_filter
+from django.utils.translation import get_supported_language_variant, gettext, pgettext
+
+from requests_app import languages, wording
 
 register = template.Library()
 
@@ -36,7 +39,7 @@ def count_or_dash(value) -> str:
 @register.filter
 def count_or_unknown(value) -> str:
     """Imported historical figures have no pause columns: show 'n/a', not a misleading 0."""
-    return "n/a" if value is None else intcomma(value)
+    return gettext("n/a") if value is None else intcomma(value)
 
 
 @register.simple_tag
@@ -44,7 +47,7 @@ def change(current: int | None, previous: int | None) -> str:
     if current is None or previous is None:
         return "—"
     if not previous:
-        return "new"
+        return pgettext("a figure with nothing to compare to", "new")
     delta = (current - previous) / previous * 100
     return f"{delta:+.1f}%"
 
@@ -53,17 +56,19 @@ def change(current: int | None, previous: int | None) -> str:
 def points(current, previous) -> str:
     if current is None or previous is None:
         return "—"
-    return f"{Decimal(current) - Decimal(previous):+.1f} points"
+    return gettext("%(change)s points") % {"change": f"{Decimal(current) - Decimal(previous):+.1f}"}
 
 
 @register.filter
 def type_label(value: str) -> str:
-    return value.replace("_", " ")
+    """A request type as a sentence names it ("legal process")."""
+    return wording.type_in_sentence(value)
 
 
 @register.filter
 def types_label(values) -> str:
-    return ", ".join(v.replace("_", " ") for v in values)
+    """Request types as a sentence lists them ("legal process, emergency")."""
+    return wording.types_in_sentence(values)
 
 
 @register.filter
@@ -92,16 +97,27 @@ def statement_in(decision, language: str) -> ShownStatement:
     except LookupError:
         language = settings.LANGUAGE_CODE
     text, shown = decision.statement_for(language)
-    names = dict(settings.LANGUAGES)
     if shown != language:
-        note = _("Published in %(original)s; there is no published translation into %(reader)s.") % {
-            "original": names.get(shown, shown),
-            "reader": names.get(language, language),
+        note = gettext("Published in %(original)s; there is no published translation into %(reader)s.") % {
+            "original": languages.name(shown),
+            "reader": languages.name(language),
         }
     elif shown != decision.statement_language:
-        note = _("Translation; the statement was published in %(original)s.") % {
-            "original": names.get(decision.statement_language, decision.statement_language)
+        note = gettext("Translation; the statement was published in %(original)s.") % {
+            "original": languages.name(decision.statement_language)
         }
     else:
         note = ""
     return ShownStatement(text, shown, note)
+
+
+@register.filter
+def long_date(value) -> str:
+    """A date as a sentence says it: "6 July 2020", "2020年7月6日"."""
+    return date_filter(value, wording.long_date_format())
+
+
+@register.filter
+def short_date(value) -> str:
+    """A date in a table: "6 Jul 2020", "2020年7月6日"."""
+    return date_filter(value, pgettext("date format: a date in a table (6 Jul 2020)", "j M Y"))

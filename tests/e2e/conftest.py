@@ -76,3 +76,34 @@ def log_in(page, live_server, *, username: str, role: str) -> None:
     page.wait_for_url(re.compile(re.escape(reverse("admin:index")) + "$"))
     page.base = live_server.url
 
+
+
+def ensure_reference_data() -> None:
+    """The rows migrations create (legal processes, national-security categories, roles), back
+    after an earlier browser test's flush emptied them: the demo refers to them by code."""
+    import importlib
+
+    from requests_app import roles
+    from requests_app.models import LegalProcess, NationalSecurityCategory
+
+    managed = importlib.import_module("requests_app.migrations.0016_managed_lists")
+    for position, (code, name, description) in enumerate(managed.LEGAL_PROCESSES):
+        LegalProcess.objects.get_or_create(
+            code=code, defaults={"name": name, "description": description, "position": position}
+        )
+    security = importlib.import_module("requests_app.migrations.0017_national_security")
+    for position, (code, name, description, requests_band, accounts_band, delay) in enumerate(
+        security.CATEGORIES
+    ):
+        NationalSecurityCategory.objects.get_or_create(
+            code=code,
+            defaults={
+                "name": name,
+                "description": description,
+                "position": position,
+                "requests_band": requests_band,
+                "accounts_band": accounts_band,
+                "delay_days": delay,
+            },
+        )
+    roles.ensure_roles()

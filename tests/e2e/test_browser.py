@@ -8,7 +8,7 @@ import re
 import pytest
 from django.core.management import call_command
 
-from tests.e2e.conftest import AXE, screenshot
+from tests.e2e.conftest import AXE, ensure_reference_data, screenshot
 
 # serialized_rollback restores what migrations created (the roles) after each flush.
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
@@ -18,6 +18,7 @@ PUBLIC_PAGES = ["/", "/countries/", "/countries/HK/", "/paused/", "/methodology/
 
 @pytest.fixture
 def demo(live_server):
+    ensure_reference_data()  # an earlier browser test's flush may have emptied them
     call_command("seed_demo", scale=0.03)
     return live_server.url
 

@@ -79,31 +79,10 @@ def log_in(page, live_server, *, username: str, role: str) -> None:
 
 
 def ensure_reference_data() -> None:
-    """The rows migrations create (legal processes, national-security categories, roles), back
-    after an earlier browser test's flush emptied them: the demo refers to them by code."""
-    import importlib
-
+    """The migrated reference rows (roles, the managed lists' first entries) an earlier browser
+    test's flush removed: the demo and the desk need them."""
     from requests_app import roles
-    from requests_app.models import LegalProcess, NationalSecurityCategory
+    from requests_app.defaults import ensure_defaults
 
-    managed = importlib.import_module("requests_app.migrations.0016_managed_lists")
-    for position, (code, name, description) in enumerate(managed.LEGAL_PROCESSES):
-        LegalProcess.objects.get_or_create(
-            code=code, defaults={"name": name, "description": description, "position": position}
-        )
-    security = importlib.import_module("requests_app.migrations.0017_national_security")
-    for position, (code, name, description, requests_band, accounts_band, delay) in enumerate(
-        security.CATEGORIES
-    ):
-        NationalSecurityCategory.objects.get_or_create(
-            code=code,
-            defaults={
-                "name": name,
-                "description": description,
-                "position": position,
-                "requests_band": requests_band,
-                "accounts_band": accounts_band,
-                "delay_days": delay,
-            },
-        )
+    ensure_defaults()
     roles.ensure_roles()

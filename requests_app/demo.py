@@ -103,12 +103,13 @@ PRODUCTS = [
     ("photos", "Photos", "Photo and video sharing."),
     ("cloud_storage", "Cloud storage", "Files stored and shared by users."),
 ]
-# Kinds of legal process beyond the list's first entries, as US and Irish law name them.
+# Kinds of legal process beyond the list's first entries, as US and Irish law name them, placed
+# among them (the list's order is the tables' order): beside the court orders, before MLAT.
 EXTRA_LEGAL_PROCESSES = [
     ("order_2703d", "18 USC 2703(d) order", "A US court order for non-content records on a showing of "
-     "specific and articulable facts."),
+     "specific and articulable facts.", 2),
     ("police_request", "Police request", "A request made by police under national law without a court "
-     "order, e.g. in Ireland."),
+     "order, e.g. in Ireland.", 5),
 ]  # fmt: skip
 # Which kinds of legal process the demo's legal-process requests are, by country.
 LEGAL_PROCESS_MIX = {
@@ -200,9 +201,11 @@ def _managed_lists() -> None:
         services.catalog_define(
             model=Product, code=code, name=name, description=description, position=position
         )
-    for code, name, description in EXTRA_LEGAL_PROCESSES:
+    for code, name, description, position in EXTRA_LEGAL_PROCESSES:
         if not LegalProcess.objects.filter(code=code).exists():
-            services.catalog_define(model=LegalProcess, code=code, name=name, description=description)
+            services.catalog_define(
+                model=LegalProcess, code=code, name=name, description=description, position=position
+            )
 
 
 def _at(day: datetime.date, hour: int) -> datetime.datetime:

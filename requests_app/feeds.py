@@ -25,17 +25,17 @@ from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
 from django.utils.formats import date_format
 from django.utils.http import urlencode
-from django.utils.translation import get_language, gettext
+from django.utils.translation import get_language, gettext, pgettext
 from django.utils.translation import gettext_lazy as _
 
-from . import jurisdictions, languages, selectors
+from . import jurisdictions, languages, selectors, wording
 
 # The date of every tag URI: part of each entry id, so it never changes.
 TAG_DATE = "2020"
 # The <updated> of a feed that has never had an entry nor a public change.
 EPOCH = datetime.datetime(2020, 1, 1, tzinfo=datetime.UTC)
 # Public text fields whose change an entry's title only names.
-LONG_FIELDS = ("public_statement", "statement_url", "exceptions_policy")
+LONG_FIELDS = ("public_statement", "statement_translations", "statement_url", "exceptions_policy")
 
 
 class PublicAtomFeed(Atom1Feed):
@@ -80,9 +80,13 @@ class PauseItem:
             return gettext("%(country)s: %(status)s from %(start)s (published)") % {
                 "country": version.country.name,
                 "status": version.status_label,
-                "start": date_format(version.effective_from, "j F Y"),
+                "start": date_format(version.effective_from, wording.long_date_format()),
             }
-        return f"{version.country.name}: {'; '.join(self._changes())}"
+        separator = pgettext("separator of a list of phrases", "; ")
+        return gettext("%(country)s: %(changes)s") % {
+            "country": version.country.name,
+            "changes": separator.join(self._changes()),
+        }
 
     def _changes(self):
         for name, (label, old, new) in zip(self.change.changed_fields, self.change.changes, strict=True):
@@ -133,8 +137,9 @@ class PublicationItem:
         return {
             "publication": self.publication,
             "country_name": jurisdictions.name(self.country) if self.country else "",
-            "csv_url": absolute(f"{reverse('public:requests-csv')}?{urlencode(query)}"),
-            "json_url": absolute(f"{reverse('public:requests-json')}?{urlencode(query)}"),
+            # The files have one address, whatever the feed's language.
+            "csv_url": absolute(f"{languages.data_path('public:requests-csv')}?{urlencode(query)}"),
+            "json_url": absolute(f"{languages.data_path('public:requests-json')}?{urlencode(query)}"),
         }
 
 

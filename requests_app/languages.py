@@ -11,9 +11,10 @@ use these functions too. The desk and the /data/ files have no prefix and one la
 from __future__ import annotations
 
 from dataclasses import dataclass
+from urllib.parse import urlencode
 
 from django.conf import settings
-from django.core.exceptions import DisallowedHost
+from django.core.exceptions import DisallowedHost, SuspiciousOperation
 from django.urls import get_script_prefix
 from django.utils import translation
 
@@ -50,6 +51,14 @@ def split(path_info: str) -> tuple[str, str]:
 def path_in(language: str, neutral_path: str) -> str:
     """The path of a page (given without prefix) in ``language``."""
     return neutral_path if language == settings.LANGUAGE_CODE else f"/{language}{neutral_path}"
+
+
+def data_path(url_name: str, *args) -> str:
+    """A /data/ file's path: the files have one address, without a language prefix."""
+    from django.urls import reverse
+
+    with translation.override(settings.LANGUAGE_CODE):
+        return reverse(url_name, args=args)
 
 
 def name(language: str) -> str:
@@ -90,6 +99,22 @@ def links(path_info: str, query_string: str = "") -> list[LanguageLink]:
     ]
 
 
+def _own_query(request) -> str:
+    """The query string the links to the page in another language keep: of a cached page, only
+    the view's own parameters in their canonical order (the cached page is everyone's: a visitor's
+    tracking tags must not reach the next reader's links); of any other page, as asked."""
+    from .caching import _page_params
+
+    found = _page_params(request.path_info)
+    if found is None:
+        return request.META.get("QUERY_STRING", "")
+    try:
+        own = sorted(found[0] & set(request.GET))
+        return urlencode([(key, value) for key in own for value in request.GET.getlist(key)])
+    except (SuspiciousOperation, ValueError):  # a query Django refuses to read (its 400 page)
+        return ""
+
+
 def context(request) -> dict:
     """Template context of every page rendered with a request: ``page_path`` (the path without
     its language prefix, for the navigation's current page), ``language_links`` (the switcher)
@@ -100,7 +125,7 @@ def context(request) -> dict:
     script = get_script_prefix().rstrip("/")
     language_links = [
         LanguageLink(link.code, link.tag, link.name, script + link.path, link.current)
-        for link in links(request.path_info, request.META.get("QUERY_STRING", ""))
+        for link in links(request.path_info, _own_query(request))
     ]
     try:
         alternates = [(link.tag, request.build_absolute_uri(link.path)) for link in language_links]

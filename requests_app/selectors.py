@@ -495,7 +495,7 @@ def _display(name: str, value) -> str:
     if isinstance(value, bool):
         return wording.yes_no(value)
     if name == "status":
-        return str(PauseDecision.Status(value).label)
+        return str(PauseDecision.label_of(value))  # as the public reads it everywhere
     if name == "country":
         return jurisdictions.name(str(value))
     if name == "statement_language":
@@ -505,23 +505,23 @@ def _display(name: str, value) -> str:
     return str(value)
 
 
-def _public_diffs(previous, record, labels: dict[str, str]) -> list[tuple[str, str, str]]:
-    """(label, old, new) of each public field two versions differ in; a statement's translations
-    one language at a time, so the history covers each language."""
+def _public_diffs(previous, record, labels: dict[str, str]) -> list[tuple[str, tuple[str, str, str]]]:
+    """(field name, (label, old, new)) of each public field two versions differ in; a statement's
+    translations one language at a time, so the history covers each language."""
     diffs = []
     for name in PUBLIC_PAUSE_FIELDS:
         old, new = getattr(previous, name), getattr(record, name)
         if old == new:
             continue
         if name == "statement_translations":
-            for code in sorted(set(old or {}) | set(new or {})):
-                if (old or {}).get(code) != (new or {}).get(code):
+            old, new = old or {}, new or {}
+            for code in sorted(set(old) | set(new)):
+                if old.get(code) != new.get(code):
                     label = f"{labels['public_statement']} ({languages.name(code)})"
-                    diffs.append(
-                        (label, _display(name, (old or {}).get(code)), _display(name, (new or {}).get(code)))
-                    )
+                    shown = _display(name, old.get(code)), _display(name, new.get(code))
+                    diffs.append((name, (label, *shown)))
         else:
-            diffs.append((labels[name], _display(name, old), _display(name, new)))
+            diffs.append((name, (labels[name], _display(name, old), _display(name, new))))
     return diffs
 
 
@@ -552,14 +552,10 @@ def _public_changes(records) -> list[PublicChange]:
     first, then each that differs from the one before in a public field."""
     changes, previous = [], None
     for record in records:
-        changed = [
-            name
-            for name in PUBLIC_PAUSE_FIELDS
-            if previous is not None and getattr(previous, name) != getattr(record, name)
-        ]
-        if previous is not None and not changed:
+        named = _public_diffs(previous, record, _PAUSE_LABELS) if previous is not None else []
+        if previous is not None and not named:
             continue  # an internal-only edit: nothing public changed
-        diffs = _public_diffs(previous, record, _PAUSE_LABELS) if previous is not None else []
+        changed, diffs = [name for name, _ in named], [diff for _, diff in named]
         snapshot = PauseDecision(**{name: getattr(record, name) for name in PUBLIC_PAUSE_FIELDS})
         changes.append(
             PublicChange(

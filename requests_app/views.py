@@ -56,8 +56,7 @@ def language_neutral(view):
 
 def _data_url(name: str) -> str:
     """A /data/ file's address (the same in every language)."""
-    with translation.override(settings.LANGUAGE_CODE):
-        return reverse(name)
+    return languages.data_path(name)
 
 
 def _country_url(code: str, period: str | None = None) -> str:

@@ -3,18 +3,28 @@ language (else the original, saying so), its history kept per language."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
-from requests_app import roles, selectors
+from requests_app import roles, selectors, services
 from requests_app.models import PauseDecision
 from requests_app.templatetags.report import statement_in
 from tests.factories import PauseDecisionFactory, UserFactory
 from tests.test_security_review import pause_form
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def demo():
+    from django.core.management import call_command
+
+    call_command("seed_demo", scale=0.02)
+
 
 ZH = "我們已暫停處理香港當局的要求。"
 
@@ -103,3 +113,67 @@ def test_without_a_translation_a_chinese_reader_is_told_it_is_the_original(clien
     page = client.get("/zh-hant/paused/").content.decode()
     assert f'<blockquote lang="en">{decision.public_statement}</blockquote>' in page
     assert "以英語發表；沒有已發表的繁體中文譯本。" in page
+
+
+# --- what a second reviewer found: each closed, each shown ------------------------------------
+
+
+def test_swapping_the_original_language_keeps_every_feed_and_the_history_readable(client):
+    decision = PauseDecisionFactory(statement_translations={"zh-hant": ZH})
+    english = decision.public_statement
+    services.pause_update(
+        pause=decision,
+        statement_language="zh-hant",
+        public_statement=ZH,
+        statement_translations={"en": english},
+    )
+    for url in ("/paused/feed.atom", "/zh-hant/paused/feed.atom", "/countries/HK/feed.atom"):
+        response = client.get(url)
+        assert response.status_code == 200, url
+    (entry,) = selectors.pause_register_entries(country="HK")
+    labels = [label for label, _, _ in entry.changes[-1].changes]
+    assert labels == ["public statement", "statement language", "public statement (English)",
+                      "public statement (Traditional Chinese)"]  # fmt: skip
+    # A long text's change is named in the entry's title, not copied into it.
+    feed = client.get("/paused/feed.atom").content.decode()
+    assert f"{ZH} →" not in feed.split("<summary")[0]
+
+
+def test_the_desk_can_swap_the_original_language_or_clear_the_statement(client):
+    decision = PauseDecisionFactory(statement_translations={"zh-hant": ZH})
+    publisher = UserFactory(username="publisher.swap")
+    publisher.groups.add(Group.objects.get(name=roles.PUBLISHER))
+    client.force_login(publisher)
+    url = reverse("admin:requests_app_pausedecision_change", args=[decision.pk])
+    english = decision.public_statement
+    swapped = pause_form(
+        decision,
+        statement_language="zh-hant",
+        public_statement=ZH,
+        translation_zh_hant="",
+        translation_en=english,
+    )
+    assert client.post(url, swapped).status_code == 302
+    decision.refresh_from_db()
+    assert (decision.statement_language, decision.statement_translations) == ("zh-hant", {"en": english})
+    # A translation without an original is the form's error, not a 500.
+    orphan = pause_form(decision, public_statement="", statement_language="zh-hant", translation_en=english)
+    response = client.post(url, orphan)
+    assert response.status_code == 200
+    assert "A translation needs the original statement." in response.content.decode()
+
+
+def test_a_chinese_feed_links_to_the_files_at_their_one_address(client, demo):
+    feed = client.get("/zh-hant/publications/feed.atom").content.decode()
+    links = re.findall(r"http://testserver(/[^\"&<]*requests\.(?:csv|json))", feed)
+    assert links and all(not link.startswith("/zh-hant/") for link in links)
+    assert client.get(links[0]).status_code == 200
+    assert "2020年" in client.get("/zh-hant/paused/feed.atom").content.decode()  # dates as the page
+
+
+def test_a_cached_page_does_not_hand_a_visitors_tracking_tags_to_the_next_reader(client):
+    PauseDecisionFactory()
+    assert client.get("/countries/?utm_source=EVIL")["X-Page-Cache"] == "miss"
+    response = client.get("/countries/")
+    assert response["X-Page-Cache"] == "hit"  # the page stored for the first visitor
+    assert "EVIL" not in response.content.decode()

@@ -6,7 +6,7 @@ from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.admin.widgets import AutocompleteSelect
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.utils.translation import gettext
@@ -126,9 +126,19 @@ class PauseDecisionForm(VersionedForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        for code, text in (self.instance.statement_translations or {}).items():
+        # What is stored, to tell an edit of the translations (the instance takes the form's).
+        self.stored_translations = dict(self.instance.statement_translations or {})
+        for code, text in self.stored_translations.items():
             if translation_field(code) in self.fields:
                 self.fields[translation_field(code)].initial = text
+
+    def _update_errors(self, errors):
+        """The model's errors about the translations belong to the form as a whole (they are
+        entered in one box per language, not in a field of that name)."""
+        if hasattr(errors, "error_dict") and "statement_translations" in errors.error_dict:
+            moved = errors.error_dict.pop("statement_translations")
+            errors.error_dict.setdefault(NON_FIELD_ERRORS, []).extend(moved)
+        super()._update_errors(errors)
 
     def clean(self):
         cleaned = super().clean()
@@ -142,6 +152,9 @@ class PauseDecisionForm(VersionedForm):
                 translation_field(cleaned["statement_language"]),
                 "This is the statement's own language: its text goes in the public statement.",
             )
+        # The model's own check (``_post_clean``) reads them from the instance, as it does the
+        # other fields: not the stored ones.
+        self.instance.statement_translations = cleaned["statement_translations"]
         if self.errors:
             return cleaned
         candidate = PauseDecision(pk=self.instance.pk)

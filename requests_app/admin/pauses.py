@@ -83,7 +83,7 @@ class PauseDecisionAdmin(ConcurrentEditRefusal, ReadOnlyHistoryAdmin):
     def save_model(self, request, obj, form, change):
         if change:
             changes = {n: form.cleaned_data[n] for n in form.changed_data if n in _EDITABLE_FIELDS}
-            if form.cleaned_data["statement_translations"] != obj.statement_translations:
+            if form.cleaned_data["statement_translations"] != form.stored_translations:
                 changes["statement_translations"] = form.cleaned_data["statement_translations"]
             saved, hold_change = services.pause_update(
                 pause=obj,

@@ -3,7 +3,6 @@ language (the overview for error pages, the /data/ files), and English data in o
 
 from django import template
 from django.conf import settings
-from django.urls import reverse
 from django.utils import translation
 from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import mark_safe
@@ -28,8 +27,7 @@ def home_path() -> str:
 @register.simple_tag
 def data_url(name: str, *args) -> str:
     """A /data/ file's URL: the files have one address, without a language prefix."""
-    with translation.override(settings.LANGUAGE_CODE):
-        return reverse(name, args=args)
+    return languages.data_path(name, *args)
 
 
 @register.simple_tag

@@ -12,12 +12,11 @@ the view never run for it. It stores the finished response of a view marked with
 * today's date (a pause's end date can make it lapse at midnight);
 * the page's language, read from the path as LocaleMiddleware reads it (``languages.py``): a
   header or cookie never changes it, so ``Accept-Language`` cannot fetch another language's page;
-* the scheme and host (the hreflang alternates of a page are absolute URLs);
+* the scheme and host (a page's hreflang alternates and a feed's links and entry ids are
+  absolute URLs, so no host is served another's);
 * the path and the view's own parameters in a canonical order. Parameters a view ignores
   (tracking tags, ``?&&``) are left out of the key, so junk URLs cannot multiply entries; a URL
   with a parameter that a strict view (``/data/``) refuses is not cached at all;
-* for a view whose answer holds absolute URLs (the Atom feeds), the scheme and host it was
-  asked for as well (one of ``ALLOWED_HOSTS``), so no host is served another's links.
 """
 
 import contextlib
@@ -51,12 +50,11 @@ MARK = "_public_page"
 CACHE_UNUSABLE = (DatabaseError, InterfaceError, *REDIS_ERRORS)
 
 
-def cache_public_page(params=(), *, strict: bool = False, per_host: bool = False):
+def cache_public_page(params=(), *, strict: bool = False):
     """Marks a view whose answers are the same for every visitor; the middleware stores them.
 
     ``params``: the query parameters the view reads (the rest are left out of the cache key);
-    ``strict``: the view refuses other parameters (a 400), so such URLs bypass the cache;
-    ``per_host``: the answer holds absolute URLs, so it is stored per scheme and host. The
+    ``strict``: the view refuses other parameters (a 400), so such URLs bypass the cache. The
     view renders in one read-only snapshot (REPEATABLE READ on PostgreSQL), so a page is never
     a mix of two states, nor older than the token it is stored under."""
     params = frozenset(params)
@@ -79,7 +77,7 @@ def cache_public_page(params=(), *, strict: bool = False, per_host: bool = False
         # The atomic block above is the view's one transaction (ATOMIC_REQUESTS would open it
         # first, and it must begin with SET TRANSACTION).
         wrapped._non_atomic_requests = {DEFAULT_DB_ALIAS}
-        wrapped.public_page_params = (params, strict, per_host)
+        wrapped.public_page_params = (params, strict)
         return wrapped
 
     return decorator
@@ -105,8 +103,8 @@ def current_token() -> str:
 
 
 @lru_cache(maxsize=1024)
-def _page_params(path_info: str) -> tuple[frozenset, bool, bool] | None:
-    """The marked view's (params, strict, per_host) for a path, None for any other path.
+def page_params(path_info: str) -> tuple[frozenset, bool] | None:
+    """The marked view's (params, strict) for a path, None for any other path.
     Memoised: the URLconf is fixed while a process runs, and the hit path is counted in
     microseconds. Resolved in the path's own language (the pages' language prefix is the active
     language's)."""
@@ -120,15 +118,15 @@ def _page_params(path_info: str) -> tuple[frozenset, bool, bool] | None:
 
 def canonical_path(request) -> str | None:
     """The path and the view's own parameters in a fixed order; None if not cacheable."""
-    found = _page_params(request.path_info)
+    found = page_params(request.path_info)
     if found is None:
         return None
-    params, strict, per_host = found
+    params, strict = found
     if strict and not set(request.GET) <= params:
         return None  # the view answers 400 with the reason
     query = urlencode([(k, v) for k in sorted(params & set(request.GET)) for v in request.GET.getlist(k)])
     path = f"{request.path}?{query}" if query else request.path
-    return f"{request.scheme}://{request.get_host()}{path}" if per_host else path
+    return path
 
 
 def page_key(request, path: str) -> str:

@@ -103,9 +103,9 @@ def _own_query(request) -> str:
     """The query string the links to the page in another language keep: of a cached page, only
     the view's own parameters in their canonical order (the cached page is everyone's: a visitor's
     tracking tags must not reach the next reader's links); of any other page, as asked."""
-    from .caching import _page_params
+    from .caching import page_params
 
-    found = _page_params(request.path_info)
+    found = page_params(request.path_info)
     if found is None:
         return request.META.get("QUERY_STRING", "")
     try:

@@ -425,14 +425,22 @@ def _export(request, *, fmt: str, name: str, filterset, state, fields, record, *
 def requests_data(request, fmt: str):
     """Published figures, latest version of each period unless ``version`` is given."""
     filterset = FigureRowFilter(request.GET, queryset=selectors.published_figure_rows())
+    return _published_rows_export(
+        request, fmt, "requests", filterset, exports.FIGURE_FIELDS, exports.figure_record
+    )
+
+
+def _published_rows_export(request, fmt: str, name: str, filterset, fields, record):
+    """A file of rows of publications (figures, outcome reasons, bands): validated by the
+    publications' state, its JSON saying which publications it was made from."""
     return _export(
         request,
         fmt=fmt,
-        name="requests",
+        name=name,
         filterset=filterset,
         state=selectors.figures_state(),
-        fields=exports.FIGURE_FIELDS,
-        record=exports.figure_record,
+        fields=fields,
+        record=record,
         generated_from=lambda: _publications_of(filterset),
     )
 
@@ -452,15 +460,8 @@ def outcomes_data(request, fmt: str):
     """Published outcome-reason counts: the filters of every published file (they are counted per
     request type, not per legal process or product), the latest version of each period."""
     filterset = PublishedRowFilter(request.GET, queryset=selectors.published_reason_rows())
-    return _export(
-        request,
-        fmt=fmt,
-        name="outcomes",
-        filterset=filterset,
-        state=selectors.figures_state(),
-        fields=exports.REASON_FIELDS,
-        record=exports.reason_record,
-        generated_from=lambda: _publications_of(filterset),
+    return _published_rows_export(
+        request, fmt, "outcomes", filterset, exports.REASON_FIELDS, exports.reason_record
     )
 
 
@@ -470,15 +471,8 @@ def outcomes_data(request, fmt: str):
 def national_security_data(request, fmt: str):
     """Published national-security bands (ranges, never counts), latest version of each period."""
     filterset = BandFilter(request.GET, queryset=selectors.published_bands())
-    return _export(
-        request,
-        fmt=fmt,
-        name="national_security",
-        filterset=filterset,
-        state=selectors.figures_state(),
-        fields=exports.BAND_FIELDS,
-        record=exports.band_record,
-        generated_from=lambda: _publications_of(filterset),
+    return _published_rows_export(
+        request, fmt, "national_security", filterset, exports.BAND_FIELDS, exports.band_record
     )
 
 
@@ -512,21 +506,21 @@ def _feed(request, *, feed_class, state: selectors.DataState, **kwargs):
 
 
 @read_only_page
-@cache_public_page(per_host=True)
+@cache_public_page()
 def pause_register_feed(request):
     """Every public change of a published pause decision."""
     return _feed(request, feed_class=feeds.PauseRegisterFeed, state=selectors.pause_register_state())
 
 
 @read_only_page
-@cache_public_page(per_host=True)
+@cache_public_page()
 def publications_feed(request):
     """Every published period and revision."""
     return _feed(request, feed_class=feeds.PublicationsFeed, state=selectors.figures_state())
 
 
 @read_only_page
-@cache_public_page(per_host=True)
+@cache_public_page()
 def country_feed(request, code: str):
     """One jurisdiction's pause changes and the publications with figures for it."""
     if code.upper() != code and jurisdictions.is_code(code.upper()):

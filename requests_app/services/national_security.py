@@ -14,7 +14,7 @@ from django.db import transaction
 from django.db.models import Count, Sum
 from simple_history.utils import bulk_create_with_history
 
-from ..bands import Band, band_of, band_problem, reportable_from
+from ..bands import Band, band_of, reportable_from
 from ..models import NationalSecurityBand, NationalSecurityCategory, NationalSecurityRequest, Publication
 from ..periods import Period
 from . import versions
@@ -150,8 +150,3 @@ class ImportedBand:
     category: str
     requests: Band
     accounts: Band
-
-    def problem(self) -> str:
-        return band_problem(self.requests.low, self.requests.high) or band_problem(
-            self.accounts.low, self.accounts.high
-        )
